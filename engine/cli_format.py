@@ -1,0 +1,111 @@
+"""Plain-text and JSON renderings of engine results for the terminal."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from engine.types import Answer, FileOutcome, Hit
+
+
+def hit_json(hit: Hit) -> dict:
+    c, s = hit.chunk, hit.scores
+    return {
+        "path": c.path,
+        "page": c.page,
+        "heading": c.heading,
+        "text": c.text,
+        "library": c.library,
+        "chunk_no": c.chunk_no,
+        "char_start": c.char_start,
+        "char_end": c.char_end,
+        "scores": {
+            "dense": s.dense,
+            "dense_rank": s.dense_rank,
+            "bm25": s.bm25,
+            "bm25_rank": s.bm25_rank,
+            "fused": s.fused,
+            "rerank": s.rerank,
+        },
+    }
+
+
+def location(hit: Hit) -> str:
+    c = hit.chunk
+    return f"{c.path}:{c.page}" if c.page is not None else c.path
+
+
+def score_line(hit: Hit) -> str:
+    s = hit.scores
+    parts = []
+    if s.dense is not None:
+        parts.append(f"dense {s.dense:.3f} (#{s.dense_rank})")
+    if s.bm25 is not None:
+        parts.append(f"bm25 {s.bm25:.2f} (#{s.bm25_rank})")
+    if s.fused is not None:
+        parts.append(f"fused {s.fused:.4f}")
+    if s.rerank is not None:
+        parts.append(f"rerank {s.rerank:.3f}")
+    return " · ".join(parts)
+
+
+def hit_text(n: int, hit: Hit, width: int = 100) -> str:
+    c = hit.chunk
+    head = f"[{n}] {location(hit)}"
+    if c.heading:
+        head += f"  — {c.heading}"
+    excerpt = " ".join(c.text.split())
+    if len(excerpt) > 400:
+        excerpt = excerpt[:400].rstrip() + "…"
+    body = textwrap.fill(excerpt, width=width, initial_indent="    ", subsequent_indent="    ")
+    return f"{head}\n    {score_line(hit)}\n{body}"
+
+
+def sources_text(hits: tuple[Hit, ...] | list[Hit]) -> str:
+    lines = ["Sources:"]
+    for n, hit in enumerate(hits, 1):
+        heading = f" — {hit.chunk.heading}" if hit.chunk.heading else ""
+        lines.append(f"  [{n}] {location(hit)}{heading}")
+    return "\n".join(lines)
+
+
+def answer_json(answer: Answer) -> dict:
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "mode": answer.mode,
+        "error": answer.error,
+        "error_kind": answer.error_kind,
+        "citations": [{"n": c.number, "path": c.hit.chunk.path, "page": c.hit.chunk.page} for c in answer.citations],
+        "sources": [dict(hit_json(h), n=i) for i, h in enumerate(answer.hits, 1)],
+    }
+
+
+def outcome_json(o: FileOutcome) -> dict:
+    return {
+        "path": o.path,
+        "library": o.library,
+        "status": o.status,
+        "reason": o.reason,
+        "chunks": o.chunks,
+        "size": o.size,
+    }
+
+
+def outcome_text(o: FileOutcome) -> str:
+    reason = f"  ({o.reason})" if o.reason else ""
+    chunks = f"{o.chunks} chunks" if o.status == "indexed" else ""
+    return f"{o.status:8} {chunks:>11}  {o.path}{reason}"
+
+
+def human_size(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def short(path: str, width: int = 40) -> str:
+    name = Path(path).name
+    return name if len(name) <= width else "…" + name[-(width - 1) :]

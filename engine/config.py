@@ -1,0 +1,85 @@
+"""EngineConfig: every setting the engine needs, resolved once and passed explicitly."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_EMBED_MODEL = "Qwen/Qwen3-Embedding-0.6B"
+DEFAULT_RERANK_MODEL = "Qwen/Qwen3-Reranker-0.6B"
+DEFAULT_TASK = "Given a web search query, retrieve relevant passages that answer the query"
+DEFAULT_LLM_MODEL = "gpt-4o"
+APP_NAME = "Tansaku"
+
+
+def default_data_dir() -> Path:
+    """TANSAKU_DATA_DIR if set, else the platform's user data dir (platformdirs)."""
+    env = os.environ.get("TANSAKU_DATA_DIR")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Frozen settings; use `with_changes` to derive a variant."""
+
+    data_dir: Path = field(default_factory=default_data_dir)
+    # Store: None means Milvus Lite at data_dir/milvus.db; else a Milvus server/Zilliz URI.
+    store_uri: str | None = None
+    store_token: str | None = None
+    # Embedding
+    embed_model: str = DEFAULT_EMBED_MODEL
+    device: str = "auto"  # auto, cpu, cuda, mps
+    dims: int | None = None  # None: the model's full dimension; else Matryoshka truncation
+    embed_batch_size: int = 16
+    cpu_fast_path: str = "auto"  # auto (int8 where measured safe), int8, fp32
+    query_task: str = DEFAULT_TASK
+    # Chunking
+    chunk_tokens: int = 512
+    chunk_overlap_tokens: int = 76  # ~15%
+    max_file_bytes: int = 100 * 1024 * 1024
+    file_timeout_s: float = 120.0
+    # Retrieval
+    candidates: int = 20
+    top_n: int = 5
+    fusion: str = "rrf"  # rrf or weighted
+    rrf_k: int = 60
+    dense_weight: float = 0.5
+    bm25_weight: float = 0.5
+    rerank: bool = True
+    rerank_model: str = DEFAULT_RERANK_MODEL
+    rerank_instruction: str = DEFAULT_TASK
+    rerank_max_doc_tokens: int = 512
+    rerank_batch_size: int = 8
+    # Answers
+    llm_model: str = DEFAULT_LLM_MODEL
+    llm_base_url: str | None = None
+    llm_timeout_s: float = 60.0
+    llm_max_context_chars: int = 24000
+    abstain_threshold: float = 0.05
+    # Exclusions (gitignore-style) applied on top of the defaults
+    excludes: tuple[str, ...] = ()
+
+    def with_changes(self, **changes: object) -> EngineConfig:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @property
+    def milvus_uri(self) -> str:
+        return self.store_uri or str(self.data_dir / "milvus.db")
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.data_dir / "manifest.sqlite"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.data_dir / "models"
+
+    @property
+    def uses_milvus_lite(self) -> bool:
+        uri = self.milvus_uri
+        return not (uri.startswith("http://") or uri.startswith("https://") or uri.startswith("tcp://"))

@@ -1,0 +1,381 @@
+"""Engine: the one object desktop/ and the CLI talk to; builds the parts from an EngineConfig.
+
+Nothing heavy happens in the constructor: the store opens in `open()`, models load on first use or in
+`load_models()`, so a window can appear before torch is imported. All methods are meant for one thread (the engine
+thread); `ask`'s streaming part only touches the answerer and may run elsewhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from engine.cancel import CancelToken
+from engine.config import EngineConfig
+from engine.errors import ConfigError, EngineError, ModelLoadError, StoreError, StoreLockedError
+from engine.manifest import Manifest
+from engine.types import Answer, FileOutcome, Hit, IndexReport, LibraryInfo, Progress
+
+LOCK_NAME = "tansaku.lock"
+
+
+def normalise_library(path: str | Path) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+class Engine:
+    """Facade over manifest, store, models, retriever and answerer."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.config = config
+        self._lock = None
+        self._manifest: Manifest | None = None
+        self._store = None
+        self._embedder = None
+        self._reranker = None
+        self._answerer = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+    def open(self) -> None:
+        """Take the data-dir lock and open the manifest; the store opens once its dimension is known."""
+        if self._manifest is not None:
+            return
+        data_dir = self.config.data_dir
+        try:
+            data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"Cannot create the data folder {data_dir}: {exc.strerror or exc}") from exc
+        self._acquire_lock(data_dir)
+        try:
+            self._manifest = Manifest(self.config.manifest_path)
+        except BaseException:
+            self._release_lock()
+            raise
+
+    def _acquire_lock(self, data_dir: Path) -> None:
+        import filelock
+
+        lock = filelock.FileLock(str(data_dir / LOCK_NAME), timeout=0)
+        try:
+            lock.acquire()
+        except filelock.Timeout as exc:
+            raise StoreLockedError(
+                f"Another Tansaku process (the app or a command) is using {data_dir}. "
+                "Close it first, or choose another data folder with --data-dir."
+            ) from exc
+        except OSError as exc:
+            raise StoreError(f"Cannot lock the data folder {data_dir}: {exc.strerror or exc}") from exc
+        self._lock = lock
+
+    def _release_lock(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def close(self) -> None:
+        if self._store is not None:
+            try:
+                self._store.close()
+            finally:
+                self._store = None
+        if self._manifest is not None:
+            self._manifest.close()
+            self._manifest = None
+        self._release_lock()
+
+    def __enter__(self) -> Engine:
+        self.open()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def manifest(self) -> Manifest:
+        if self._manifest is None:
+            self.open()
+        assert self._manifest is not None
+        return self._manifest
+
+    # -- models -------------------------------------------------------------------------------
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from engine.embedder import Embedder
+
+            c = self.config
+            self._embedder = Embedder(
+                c.embed_model,
+                cache_dir=c.models_dir,
+                device=c.device,
+                dims=c.dims,
+                max_seq_length=c.chunk_tokens + 64,
+                batch_size=c.embed_batch_size,
+                query_task=c.query_task,
+                cpu_fast_path=c.cpu_fast_path,
+            )
+        if not self._embedder.loaded:
+            self._embedder.load()
+            self._remember_dims(self._embedder.dimension)
+        return self._embedder
+
+    @property
+    def reranker(self):
+        if self._reranker is None:
+            from engine.reranker import Reranker
+
+            c = self.config
+            self._reranker = Reranker(
+                c.rerank_model,
+                cache_dir=c.models_dir,
+                device=c.device,
+                batch_size=c.rerank_batch_size,
+                max_doc_tokens=c.rerank_max_doc_tokens,
+                instruction=c.rerank_instruction,
+                cpu_fast_path=c.cpu_fast_path,
+            )
+        if not self._reranker.loaded:
+            self._reranker.load()
+        return self._reranker
+
+    def load_models(
+        self,
+        *,
+        on_progress: Callable[[str, int, int], None] | None = None,
+        cancel: CancelToken | None = None,
+        rerank: bool | None = None,
+    ) -> None:
+        """Load (downloading on first run, with progress) the embedder and, if enabled, the reranker."""
+        from engine.model_files import resolve_model
+
+        wanted = [self.config.embed_model]
+        if self.config.rerank if rerank is None else rerank:
+            wanted.append(self.config.rerank_model)
+        for model in wanted:
+            report = (lambda done, total, m=model: on_progress(m, done, total)) if on_progress else None
+            resolve_model(model, cache_dir=self.config.models_dir, on_progress=report, cancel=cancel)
+        _ = self.embedder
+        if len(wanted) > 1:
+            _ = self.reranker
+
+    def models_state(self) -> dict:
+        def state(model) -> str:
+            if model is None:
+                return "not_loaded"
+            return "ready" if model.loaded else "not_loaded"
+
+        emb = self._embedder
+        return {
+            "embedder": state(emb),
+            "reranker": state(self._reranker),
+            "device": getattr(emb, "device", None) or self.config.device,
+            "fast_path": getattr(emb, "fast_path", None),
+            "embed_model": self.config.embed_model,
+            "rerank_model": self.config.rerank_model,
+            "dims": self.known_dims(),
+        }
+
+    def _dims_key(self) -> str:
+        return f"dims:{self.config.embed_model}:{self.config.dims}"
+
+    def _remember_dims(self, dims: int) -> None:
+        self.manifest.set_meta(self._dims_key(), str(dims))
+
+    def known_dims(self) -> int | None:
+        """The embedding dimension for the configured model, from an earlier load, without loading it."""
+        if self._embedder is not None and self._embedder.loaded:
+            return int(self._embedder.dimension)
+        value = self.manifest.get_meta(self._dims_key())
+        return int(value) if value else None
+
+    # -- store --------------------------------------------------------------------------------
+    @property
+    def collection(self) -> str:
+        from engine.store import ChunkStore
+
+        dims = self.known_dims()
+        if dims is None:
+            dims = self.embedder.dimension
+        return ChunkStore.collection_name_for(self.config.embed_model, dims)
+
+    def store(self, *, need_model: bool = True):
+        """The open ChunkStore; loads the embedder first only when the dimension is not yet known."""
+        if self._store is not None:
+            return self._store
+        from engine.store import ChunkStore
+
+        dims = self.known_dims()
+        if dims is None:
+            if not need_model:
+                return None
+            dims = self.embedder.dimension
+        c = self.config
+        store = ChunkStore(
+            c.milvus_uri,
+            token=c.store_token,
+            collection=ChunkStore.collection_name_for(c.embed_model, dims),
+            dims=dims,
+            model_name=c.embed_model,
+        )
+        store.open()
+        self._store = store
+        return store
+
+    # -- libraries ----------------------------------------------------------------------------
+    def add_library(self, path: str | Path) -> str:
+        library = normalise_library(path)
+        if not Path(library).is_dir():
+            raise ConfigError(f"{library} is not a folder.")
+        self.manifest.add_library(library)
+        return library
+
+    def remove_library(self, path: str | Path) -> None:
+        library = normalise_library(path)
+        if not self.manifest.has_library(library):
+            raise ConfigError(f"{library} is not a library.")
+        store = self.store(need_model=False)
+        if store is not None:
+            store.delete_library(library)
+            store.flush()
+        self.manifest.remove_library(library)
+
+    def libraries(self) -> list[LibraryInfo]:
+        dims = self.known_dims()
+        if dims is None:
+            return [
+                LibraryInfo(p, 0, 0, 0, 0, 0, 0, None, self.manifest.get_excludes(p))
+                for p in self.manifest.library_paths()
+            ]
+        return self.manifest.library_infos(self.collection)
+
+    def set_excludes(self, library: str, patterns: Sequence[str]) -> None:
+        self.manifest.set_excludes(normalise_library(library), patterns)
+
+    def get_excludes(self, library: str) -> tuple[str, ...]:
+        return self.manifest.get_excludes(normalise_library(library))
+
+    def index_library(
+        self,
+        path: str | Path,
+        *,
+        cancel: CancelToken | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        retry_failed: bool = False,
+        only_paths: set[str] | None = None,
+    ) -> IndexReport:
+        from engine.indexer import Indexer
+
+        library = self.add_library(path)
+        self.manifest.set_meta("active_embed_model", self.config.embed_model)
+        self.manifest.set_meta("active_dims", "" if self.config.dims is None else str(self.config.dims))
+        store = self.store()
+        indexer = Indexer(self.config, self.manifest, store, self.embedder, self.collection)
+        return indexer.index_library(
+            library, cancel=cancel, on_progress=on_progress, retry_failed=retry_failed, only_paths=only_paths
+        )
+
+    def report(self, *, library: str | None = None, statuses: Sequence[str] | None = None) -> list[FileOutcome]:
+        if self.known_dims() is None:
+            return []
+        lib = normalise_library(library) if library else None
+        return self.manifest.outcomes(self.collection, library=lib, statuses=statuses)
+
+    def status(self) -> dict:
+        dims = self.known_dims()
+        libs = self.libraries()
+        files = sum(lib.files for lib in libs)
+        chunks = sum(lib.chunks for lib in libs)
+        return {
+            "files": files,
+            "chunks": chunks,
+            "libraries": [
+                {
+                    "path": lib.path,
+                    "files": lib.files,
+                    "chunks": lib.chunks,
+                    "indexed": lib.indexed,
+                    "skipped": lib.skipped,
+                    "failed": lib.failed,
+                    "pending": lib.pending,
+                    "last_indexed": lib.last_indexed,
+                }
+                for lib in libs
+            ],
+            "model": self.config.embed_model,
+            "dims": dims,
+            "store": self.config.milvus_uri,
+            "data_dir": str(self.config.data_dir),
+            "collection": self.collection if dims is not None else None,
+        }
+
+    # -- retrieval + answers ------------------------------------------------------------------
+    def _retriever(self, mode: str):
+        from engine.retriever import Retriever
+
+        store = self.store(need_model=mode != "bm25")
+        if store is None:
+            raise StoreError("Nothing is indexed yet: add a folder first.")
+        return Retriever(self.config, store, lambda: self.embedder, lambda: self.reranker)
+
+    def search(
+        self,
+        question: str,
+        *,
+        k: int | None = None,
+        mode: str = "hybrid",
+        rerank: bool | None = None,
+        filters=None,
+        cancel: CancelToken | None = None,
+    ) -> list[Hit]:
+        return self._retriever(mode).search(question, k=k, mode=mode, rerank=rerank, filters=filters, cancel=cancel)
+
+    @property
+    def answerer(self):
+        if self._answerer is None:
+            from engine.answerer import Answerer
+
+            self._answerer = Answerer(self.config)
+        return self._answerer
+
+    def ask(
+        self,
+        question: str,
+        *,
+        on_token: Callable[[str], None] | None = None,
+        cancel: CancelToken | None = None,
+        k: int | None = None,
+        mode: str = "hybrid",
+        rerank: bool | None = None,
+        filters=None,
+        hits: Sequence[Hit] | None = None,
+    ) -> Answer:
+        """Retrieve (unless hits are given), then abstain, answer search-only, or stream from the LLM."""
+        if hits is None:
+            hits = self.search(question, k=k, mode=mode, rerank=rerank, filters=filters, cancel=cancel)
+        return self.answer(question, list(hits), on_token=on_token, cancel=cancel)
+
+    def answer(
+        self,
+        question: str,
+        hits: list[Hit],
+        *,
+        on_token: Callable[[str], None] | None = None,
+        cancel: CancelToken | None = None,
+    ) -> Answer:
+        """The answering half of `ask`; touches no store or model, so it may run on its own thread."""
+        from engine.citations import format_abstention, format_search_only
+
+        decision = self.answerer.decide(question, hits)
+        if decision == "abstained":
+            return Answer(question, format_abstention(question, hits), "abstained", tuple(hits))
+        if decision == "search_only":
+            return Answer(question, format_search_only(question, hits), "search_only", tuple(hits))
+        return self.answerer.stream_answer(question, hits, on_token=on_token, cancel=cancel)
+
+    def preview(self, question: str, hits: Sequence[Hit]):
+        from engine.prompting import build_preview
+
+        return build_preview(question, list(hits), self.config)
+
+
+__all__ = ["Engine", "EngineError", "ModelLoadError", "normalise_library"]

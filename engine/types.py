@@ -1,0 +1,167 @@
+"""Immutable values passed between engine parts and across threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Section:
+    """A span of a document's text with its location: page (1-based, PDFs) and heading trail."""
+
+    start: int
+    end: int
+    page: int | None = None
+    headings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded file: its full text and the sections that cover it, in order."""
+
+    text: str
+    sections: tuple[Section, ...] = ()
+    kind: str = "text"  # loader family: text, markdown, pdf, docx, html, epub, csv, code, rst
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One indexed passage of a file; `id` is stable for (path, chunk_no)."""
+
+    id: str
+    library: str
+    path: str
+    chunk_no: int
+    text: str
+    char_start: int
+    char_end: int
+    page: int | None = None
+    headings: tuple[str, ...] = ()
+    file_sha256: str = ""
+
+    @property
+    def heading(self) -> str:
+        return " > ".join(self.headings)
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Every score a hit collected on its way; None where that stage did not see it."""
+
+    dense: float | None = None
+    dense_rank: int | None = None
+    bm25: float | None = None
+    bm25_rank: int | None = None
+    fused: float | None = None
+    rerank: float | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its scores."""
+
+    chunk: Chunk
+    scores: Scores = field(default_factory=Scores)
+
+    @property
+    def best_score(self) -> float:
+        s = self.scores
+        if s.rerank is not None:
+            return s.rerank
+        return s.fused if s.fused is not None else 0.0
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A [n] marker in an answer and the hit it points to."""
+
+    number: int
+    hit: Hit
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The result of `Engine.ask`.
+
+    mode: "llm" (generated), "search_only" (no key/endpoint: the passages are the answer),
+    "abstained" (nothing relevant found), "error" (LLM failed; `error` says why, hits still present).
+    """
+
+    question: str
+    text: str
+    mode: str
+    hits: tuple[Hit, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    error: str | None = None
+    error_kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """An indexing progress snapshot."""
+
+    library: str
+    phase: str  # scanning, indexing, done, cancelled, paused
+    files_total: int = 0
+    files_done: int = 0
+    chunks_done: int = 0
+    tokens_done: int = 0
+    current_file: str = ""
+    elapsed_s: float = 0.0
+
+    @property
+    def rate_files(self) -> float:
+        return self.files_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        rate = self.rate_files
+        if rate <= 0 or self.files_total <= self.files_done:
+            return None
+        return (self.files_total - self.files_done) / rate
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What happened to one file: status is indexed, skipped, failed or pending."""
+
+    path: str
+    library: str
+    status: str
+    reason: str = ""
+    chunks: int = 0
+    size: int = 0
+    mtime_ns: int = 0
+    sha256: str = ""
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """Totals of one indexing run."""
+
+    library: str
+    files_seen: int = 0
+    files_indexed: int = 0
+    files_unchanged: int = 0
+    files_skipped: int = 0
+    files_failed: int = 0
+    files_removed: int = 0
+    chunks_embedded: int = 0
+    tokens_embedded: int = 0
+    elapsed_s: float = 0.0
+    cancelled: bool = False
+
+
+@dataclass(frozen=True)
+class LibraryInfo:
+    """A library (an added folder) and its counts."""
+
+    path: str
+    files: int
+    chunks: int
+    indexed: int
+    skipped: int
+    failed: int
+    pending: int
+    last_indexed: float | None
+    excludes: tuple[str, ...] = ()
