@@ -363,19 +363,10 @@ class Engine:
         cancel: CancelToken | None = None,
     ) -> Answer:
         """The answering half of `ask`; touches no store or model, so it may run on its own thread."""
-        from engine.citations import format_abstention, format_search_only
-
-        decision = self.answerer.decide(question, hits)
-        if decision == "abstained":
-            return Answer(question, format_abstention(question, hits), "abstained", tuple(hits))
-        if decision == "search_only":
-            return Answer(question, format_search_only(question, hits), "search_only", tuple(hits))
-        return self.answerer.stream_answer(question, hits, on_token=on_token, cancel=cancel)
+        return self.answerer.answer(question, hits, on_token=on_token, cancel=cancel)
 
     def preview(self, question: str, hits: Sequence[Hit]):
-        from engine.prompting import build_preview
-
-        return build_preview(question, list(hits), self.config)
+        return self.answerer.preview(question, list(hits))
 
 
 __all__ = ["Engine", "EngineError", "ModelLoadError", "normalise_library"]
