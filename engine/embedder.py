@@ -22,21 +22,25 @@ def query_prompt(task: str) -> str:
 
 
 class TokenCounter:
-    """Counts tokens and maps them to character spans with the model's own (fast) tokenizer."""
+    """Counts tokens and maps them to character spans with the model's own (fast) tokenizer.
+
+    Holds a private copy of the Rust backend with padding and truncation off: the Python wrapper mutates that
+    state on every call, which races when loader threads count while the embedder encodes.
+    """
 
     def __init__(self, tokenizer: Any) -> None:
-        self._tokenizer = tokenizer
+        import copy
+
+        self._backend = copy.deepcopy(tokenizer.backend_tokenizer)
+        self._backend.no_truncation()
+        self._backend.no_padding()
 
     def offsets(self, text: str) -> list[tuple[int, int]]:
         """(start, end) character spans of each token, without special tokens and without truncation."""
-        enc = self._tokenizer(
-            text, add_special_tokens=False, truncation=False, return_offsets_mapping=True, verbose=False
-        )
-        return [(int(s), int(e)) for s, e in enc["offset_mapping"]]
+        return [(int(s), int(e)) for s, e in self._backend.encode(text, add_special_tokens=False).offsets]
 
     def count(self, text: str) -> int:
-        enc = self._tokenizer(text, add_special_tokens=False, truncation=False, verbose=False)
-        return len(enc["input_ids"])
+        return len(self._backend.encode(text, add_special_tokens=False).ids)
 
 
 def normalize_rows(vectors: np.ndarray, dims: int | None) -> np.ndarray:
