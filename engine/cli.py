@@ -336,3 +336,7 @@ def cmd_remove(engine, args) -> int:
     engine.remove_library(args.path)
     print(f"Removed {short(args.path, 80)} and its chunks.")
     return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

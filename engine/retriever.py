@@ -72,6 +72,6 @@ class Retriever:
 
     def rerank(self, question: str, hits: list[Hit], top: int, cancel: CancelToken | None) -> list[Hit]:
         scores = self._reranker().score(question, [h.chunk.text for h in hits], cancel=cancel)
-        rescored = [replace(h, scores=replace(h.scores, rerank=float(s))) for h, s in zip(hits, scores)]
+        rescored = [replace(h, scores=replace(h.scores, rerank=float(s))) for h, s in zip(hits, scores, strict=True)]
         rescored.sort(key=lambda h: h.scores.rerank or 0.0, reverse=True)
         return rescored[:top]

@@ -1,0 +1,67 @@
+"""`tansaku ask` against a loopback OpenAI-compatible server: streamed answer, sources, errors, dry run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.integration.helpers import write_library
+from tests.integration.test_cli import run_cli
+from tests.support.fake_openai import Fail, FakeOpenAIServer, Reply, refused_port
+
+
+@pytest.fixture(scope="module")
+def indexed(tmp_path_factory, tiny_models):
+    root = tmp_path_factory.mktemp("ask")
+    lib = write_library(root / "lib", n_files=3)
+    data = root / "data"
+    run_cli(["index", str(lib)], data, tiny_models)
+    return data
+
+
+@pytest.mark.slow
+def test_ask_streams_answer_with_sources(indexed: Path, tiny_models) -> None:
+    with FakeOpenAIServer() as server:
+        server.push(Reply("Milvus keeps data in object storage [1]. See also [9]."))
+        out = run_cli(["ask", "ZX1Q2 storage?", "--no-rerank", "--llm-base-url", server.base_url], indexed, tiny_models)
+        sent = server.chat_requests[-1].body
+    assert "Milvus keeps data in object storage [1]" in out.stdout
+    assert "Sources:" in out.stdout and "[1] " in out.stdout
+    user = sent["messages"][-1]["content"]
+    assert "ZX1Q2 storage?" in user and '<source id="1"' in user
+    assert sent["model"] == "gpt-4o" and sent["stream"] is True
+
+
+@pytest.mark.slow
+def test_ask_json_resolves_citations(indexed: Path, tiny_models) -> None:
+    with FakeOpenAIServer() as server:
+        server.push(Reply("Answer [2] and [1][7]."))
+        out = run_cli(["ask", "object storage", "--no-rerank", "--json", "--llm-base-url", server.base_url],
+                      indexed, tiny_models)
+    result = json.loads(out.stdout)
+    assert result["mode"] == "llm" and [c["n"] for c in result["citations"]] == [2, 1]
+    assert len(result["sources"]) >= 2 and Path(result["citations"][0]["path"]).is_absolute()
+
+
+@pytest.mark.slow
+def test_ask_error_prints_message_and_sources_and_fails(indexed: Path, tiny_models) -> None:
+    with FakeOpenAIServer() as server:
+        server.push(Fail.unauthorized())
+        out = run_cli(["ask", "object storage", "--no-rerank", "--llm-base-url", server.base_url],
+                      indexed, tiny_models, check=False)
+    assert out.returncode == 3
+    assert "API key" in out.stderr and "Sources:" in out.stdout
+    refused = run_cli(["ask", "object storage", "--no-rerank", "--llm-base-url", f"http://127.0.0.1:{refused_port()}/v1"],
+                      indexed, tiny_models, check=False)
+    assert refused.returncode == 3 and "Sources:" in refused.stdout
+
+
+@pytest.mark.slow
+def test_ask_dry_run_sends_nothing(indexed: Path, tiny_models) -> None:
+    with FakeOpenAIServer() as server:
+        out = run_cli(["ask", "object storage", "--no-rerank", "--dry-run", "--llm-base-url", server.base_url],
+                      indexed, tiny_models)
+        assert server.chat_requests == []
+    assert "Dry run" in out.stdout and "characters" in out.stdout and "<source" in out.stdout
