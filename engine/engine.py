@@ -274,6 +274,17 @@ class Engine:
             library, cancel=cancel, on_progress=on_progress, retry_failed=retry_failed, only_paths=only_paths
         )
 
+    def index_changes(
+        self,
+        batch,
+        *,
+        cancel: CancelToken | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> IndexReport:
+        """Apply a watcher ChangeBatch: only its paths, or the whole library when it asks for a rescan."""
+        only = None if batch.rescan else set(batch.paths)
+        return self.index_library(batch.library, cancel=cancel, on_progress=on_progress, only_paths=only)
+
     def report(self, *, library: str | None = None, statuses: Sequence[str] | None = None) -> list[FileOutcome]:
         if self.known_dims() is None:
             return []

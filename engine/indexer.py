@@ -9,6 +9,7 @@ redoes from scratch, so the store always converges to a clean index.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -172,8 +173,11 @@ class Indexer:
     def _stat_outcome(path_str: str, path: Path, library: str) -> FileOutcome:
         try:
             st = path.stat()
-        except OSError as exc:
-            return FileOutcome(path_str, library, "failed", f"cannot read file information: {exc.strerror}")
+        except OSError:
+            try:  # a broken link or a loop: the loader words the reason
+                st = path.lstat()
+            except OSError as exc:
+                return FileOutcome(path_str, library, "failed", f"cannot read file information: {exc.strerror}")
         return FileOutcome(path_str, library, "pending", size=st.st_size, mtime_ns=st.st_mtime_ns)
 
     def _unchanged(self, old: FileOutcome, fresh: FileOutcome, path: Path, retry_failed: bool) -> bool:
@@ -208,8 +212,8 @@ class Indexer:
         try:
             if not is_supported(path):
                 raise SkipFile(f"unsupported file type ({path.suffix or 'no extension'})")
-            sha = file_sha256(path)
             doc = load_document(path, max_bytes=self.config.max_file_bytes)
+            sha = file_sha256(path)
             spans = chunk_document(
                 doc,
                 counter,
@@ -219,6 +223,8 @@ class Indexer:
         except SkipFile as exc:
             return _Loaded(replace(pending, status="skipped", reason=str(exc)))
         except LoaderError as exc:
+            if not os.path.lexists(path):  # deleted while indexing, or its folder removed
+                return _Loaded(replace(pending, status="gone", reason="deleted while indexing"))
             return _Loaded(replace(pending, status="failed", reason=str(exc)))
         except FileNotFoundError:
             return _Loaded(replace(pending, status="gone", reason="deleted while indexing"))

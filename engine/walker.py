@@ -57,10 +57,8 @@ def walk_files(root: Path, patterns: Sequence[str] = ()) -> Iterator[Path]:
         for name in sorted(filenames):
             if spec.match_file(prefix + name):
                 continue
-            path = current / name
-            if path.is_file():
-                yield path
-            # anything else (broken link, socket, fifo) is not a document
+            # Broken links, loops and fifos are yielded too: the loader gives each a readable reason.
+            yield current / name
 
 
 def is_excluded(root: Path, path: Path, patterns: Sequence[str] = ()) -> bool:

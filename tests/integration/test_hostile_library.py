@@ -1,0 +1,132 @@
+"""Hostile inputs end to end: every file gets an outcome with a reason, every good file is indexed, nothing hangs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from engine.errors import StoreError, StoreLockedError
+from tests.integration.helpers import open_engine, snapshot, tiny_config
+from tests.support.corpus import HOSTILE_EXPECTED, write_corpus, write_hostile_corpus
+
+STATUS_FOR = {"ok": "indexed", "skip": "skipped", "error": "failed"}
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(300)
+def test_hostile_corpus_end_to_end(tmp_path: Path, tiny_models) -> None:
+    lib = tmp_path / "lib"
+    good = write_corpus(lib / "good")
+    hostile = write_hostile_corpus(lib / "hostile", huge_bytes=3 * 1024 * 1024)
+    engine = open_engine(tiny_config(tmp_path / "data", tiny_models, max_file_bytes=2 * 1024 * 1024))
+    try:
+        report = engine.index_library(lib)
+        assert not report.cancelled
+        outcomes = {o.path: o for o in engine.report()}
+        for key, path in hostile.items():
+            kind, words = HOSTILE_EXPECTED[key]
+            if key == "directory":
+                continue  # a folder named *.md is walked as a folder, not a file
+            if key == "no_permission" and os.geteuid() == 0:
+                continue  # root reads it anyway; the loader test covers the reason
+            outcome = outcomes[str(path)]
+            assert outcome.status == STATUS_FOR[kind], (key, outcome)
+            if kind != "ok":
+                assert any(w.lower() in outcome.reason.lower() for w in words), (key, outcome.reason)
+        for key, path in good.items():
+            assert outcomes[str(path)].status == "indexed", (key, outcomes[str(path)])
+        stored = {p for p, _t in snapshot(engine).values()}
+        assert {str(p) for p in good.values()} <= stored
+        assert str(hostile["newline_name"]) in stored and str(hostile["unicode_name"]) in stored
+        # A second run changes nothing and embeds nothing.
+        assert engine.index_library(lib).chunks_embedded == 0
+    finally:
+        engine.close()
+
+
+def test_second_instance_is_refused(tmp_path: Path, tiny_models) -> None:
+    first = open_engine(tiny_config(tmp_path / "data", tiny_models))
+    try:
+        with pytest.raises(StoreLockedError, match="Another Tansaku process"):
+            open_engine(tiny_config(tmp_path / "data", tiny_models))
+    finally:
+        first.close()
+    open_engine(tiny_config(tmp_path / "data", tiny_models)).close()
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root ignores folder permissions")
+def test_read_only_data_dir_gives_clear_error(tmp_path: Path, tiny_models) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o500)
+    try:
+        with pytest.raises(StoreError):
+            open_engine(tiny_config(data, tiny_models))
+    finally:
+        data.chmod(0o700)
+
+
+def test_unwritable_data_dir_gives_clear_error(tmp_path: Path, tiny_models) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    with pytest.raises(StoreError, match="Cannot create the data folder"):
+        open_engine(tiny_config(blocker / "data", tiny_models))
+
+
+@pytest.mark.slow
+def test_store_failure_mid_index_leaves_repairable_state(tmp_path: Path, tiny_models, monkeypatch) -> None:
+    """A full disk during insert: the run fails with a StoreError, and the next run repairs the store exactly."""
+    from tests.integration.helpers import write_library
+
+    lib = write_library(tmp_path / "lib", n_files=10, paragraphs=10)
+    engine = open_engine(tiny_config(tmp_path / "data", tiny_models))
+    try:
+        store = engine.store()
+        real_insert = store.insert_chunks
+        calls = {"n": 0}
+
+        def failing_insert(chunks, vectors):
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise StoreError("No space left on device")
+            return real_insert(chunks, vectors)
+
+        monkeypatch.setattr(store, "insert_chunks", failing_insert)
+        with pytest.raises(StoreError, match="No space"):
+            engine.index_library(lib)
+        assert any(o.status == "pending" for o in engine.report())
+        monkeypatch.setattr(store, "insert_chunks", real_insert)
+        engine.index_library(lib)
+        assert all(o.status == "indexed" for o in engine.report())
+        clean = open_engine(tiny_config(tmp_path / "clean", tiny_models))
+        try:
+            clean.index_library(lib)
+            assert snapshot(engine) == snapshot(clean)
+        finally:
+            clean.close()
+    finally:
+        engine.close()
+
+
+def test_damaged_manifest_is_rebuilt_and_reindexed(tmp_path: Path, tiny_models) -> None:
+    from tests.integration.helpers import write_library
+
+    lib = write_library(tmp_path / "lib", n_files=2)
+    data = tmp_path / "data"
+    engine = open_engine(tiny_config(data, tiny_models))
+    engine.index_library(lib)
+    before = snapshot(engine)
+    engine.close()
+    for suffix in ("-wal", "-shm"):
+        Path(str(data / "manifest.sqlite") + suffix).unlink(missing_ok=True)
+    (data / "manifest.sqlite").write_bytes(b"garbage" * 1000)
+    engine = open_engine(tiny_config(data, tiny_models))
+    try:
+        assert engine.manifest.rebuilt_from is not None
+        report = engine.index_library(lib)
+        assert report.files_indexed == 2
+        assert snapshot(engine) == before
+    finally:
+        engine.close()
