@@ -21,9 +21,10 @@ def _wants_gui(argv: Sequence[str]) -> bool:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if "--self-test" in args:
+        from desktop.selftest_qt import QT_CHECK
         from engine.selftest import run_self_test
 
-        return run_self_test()
+        return run_self_test([QT_CHECK])
     if _wants_gui(args):
         from desktop.app import main as gui_main
 
@@ -34,4 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # a frozen build must not re-run itself if a library spawns sys.executable
     raise SystemExit(main())

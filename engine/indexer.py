@@ -1,9 +1,13 @@
-"""Walk -> diff against the manifest -> load -> chunk -> embed -> store, with progress, cancel and crash safety.
+"""Walk -> diff against the manifest -> load -> chunk -> store text -> embed, with progress, cancel and crash safety.
 
-Loading and chunking of the next files run on a small thread pool while the current group embeds, so file I/O and
-parsing overlap model time. Files are stored in groups: each group is marked pending, its old chunks deleted, new
-chunks inserted and flushed, and only then marked indexed. A crash anywhere leaves pending rows that the next run
-redoes from scratch, so the store always converges to a clean index.
+Two phases. First every changed file's chunks are stored without vectors (loading and chunking run ahead on a small
+thread pool), so keyword (BM25) search finds a file seconds after it is read. Then the library's rows that still lack
+a vector are embedded in explicit, length-sorted batches and their vectors written batch by batch.
+
+Crash safety: a file is `pending` while its old chunks are replaced and its text stored, `embedding` once its text
+rows are complete, and `indexed` when every row has its vector. A crash in the first phase leaves `pending` files
+that are redone from scratch; in the second, `embedding` files whose remaining rows are embedded on the next run —
+so nothing is embedded twice and the store always converges to a clean index.
 """
 
 from __future__ import annotations
@@ -58,7 +62,6 @@ class _Loaded:
 
     outcome: FileOutcome
     chunks: list[Chunk] = field(default_factory=list)
-    tokens: int = 0
 
 
 @dataclass
@@ -70,6 +73,7 @@ class _Run:
     files_total: int = 0
     files_done: int = 0
     chunks: int = 0
+    chunks_total: int = 0
     tokens: int = 0
     indexed: int = 0
     unchanged: int = 0
@@ -85,6 +89,7 @@ class _Run:
             files_total=self.files_total,
             files_done=self.files_done,
             chunks_done=self.chunks,
+            chunks_total=self.chunks_total,
             tokens_done=self.tokens,
             current_file=self.current,
             elapsed_s=time.monotonic() - self.started,
@@ -115,6 +120,7 @@ class Indexer:
         self.store = store
         self.embedder = embedder
         self.collection = collection
+        self._counter = None
 
     # -- public -------------------------------------------------------------------------------
     def index_library(
@@ -249,8 +255,7 @@ class Indexer:
             )
             for n, span in enumerate(spans)
         ]
-        tokens = sum(counter.count(c.text) for c in chunks)
-        return _Loaded(replace(pending, status="indexed", reason="", sha256=sha, chunks=len(chunks)), chunks, tokens)
+        return _Loaded(replace(pending, status="indexed", reason="", sha256=sha, chunks=len(chunks)), chunks)
 
     def _loaded_stream(self, todo: list[FileOutcome], cancel: CancelToken) -> Iterator[_Loaded]:
         """Yield loaded files in order, loading up to PREFETCH_FILES ahead on worker threads."""
@@ -278,7 +283,7 @@ class Indexer:
             reason = f"took longer than {self.config.file_timeout_s:.0f} s to read; skipped"
             return _Loaded(replace(pending, status="failed", reason=reason))
 
-    # -- embed + store ------------------------------------------------------------------------
+    # -- phase 1: store text ------------------------------------------------------------------
     def _process(self, todo: list[FileOutcome], run: _Run, cancel: CancelToken, notify: ProgressFn) -> None:
         group: list[_Loaded] = []
         for loaded in self._loaded_stream(todo, cancel):
@@ -286,13 +291,14 @@ class Indexer:
             if loaded.outcome.status == "indexed":
                 group.append(loaded)
                 if sum(len(g.chunks) for g in group) >= GROUP_CHUNKS:
-                    self._store_group(group, run, cancel, notify)
+                    self._store_text(group, run)
                     group = []
             else:
                 self._store_outcome(loaded.outcome, run)
-            notify(run.progress("indexing"))
+            notify(run.progress("storing"))
         if group:
-            self._store_group(group, run, cancel, notify)
+            self._store_text(group, run)
+        self._embed_pending(run, cancel, notify)
 
     def _store_outcome(self, outcome: FileOutcome, run: _Run) -> None:
         """A file with no chunks (skipped, failed, or gone): drop any old chunks, record why."""
@@ -300,7 +306,6 @@ class Indexer:
         if known is not None and known.chunks:
             self.manifest.put(self.collection, replace(known, status="pending"))
             self.store.delete_file(outcome.path)
-            self.store.flush()
         if outcome.status == "gone":
             self.manifest.delete(self.collection, outcome.path)
             run.removed += 1
@@ -312,31 +317,74 @@ class Indexer:
                 run.failed += 1
         run.files_done += 1
 
-    def _store_group(self, group: list[_Loaded], run: _Run, cancel: CancelToken, notify: ProgressFn) -> None:
+    def _store_text(self, group: list[_Loaded], run: _Run) -> None:
+        """Replace the group's chunks with text-only rows: searchable by BM25 from now on."""
         self.manifest.put_many(self.collection, (replace(g.outcome, status="pending", chunks=0) for g in group))
         for loaded in group:
             self.store.delete_file(loaded.outcome.path)
-        chunks = [c for g in group for c in g.chunks]
-        vectors = self._embed(chunks, run, cancel, notify)
-        self.store.insert_chunks(chunks, vectors)
+        self.store.insert_chunks([c for g in group for c in g.chunks], None)
         self.store.flush()
-        self.manifest.put_many(self.collection, (g.outcome for g in group))
-        run.indexed += len(group)
-        run.files_done += len(group)
-        run.tokens += sum(g.tokens for g in group)
+        self.manifest.put_many(self.collection, (replace(g.outcome, status="embedding") for g in group))
 
-    def _embed(self, chunks: list[Chunk], run: _Run, cancel: CancelToken, notify: ProgressFn):
-        """Embed in explicit, length-sorted batches so padding is small and cancel acts between batches."""
-        import numpy as np
+    # -- phase 2: embed -----------------------------------------------------------------------
+    def _embed_pending(self, run: _Run, cancel: CancelToken, notify: ProgressFn) -> None:
+        """Embed every row of the library that has no vector yet; files turn `indexed` as their last row lands."""
+        ids = sorted(self.store.unembedded_ids(run.library))
+        files = {
+            path: o for path, o in self.manifest.files(self.collection, run.library).items() if o.status == "embedding"
+        }
+        run.chunks_total = len(ids)
+        run.files_total = run.files_done + len(files)
+        left: dict[str, int] = {}
+        window = max(GROUP_CHUNKS, 4 * self.config.embed_batch_size)
+        for start in range(0, len(ids), window):
+            cancel.raise_if_cancelled()
+            chunks = self.store.chunks_by_ids(ids[start : start + window])
+            for chunk in chunks:
+                left[chunk.path] = left.get(chunk.path, 0) + 1
+            self._embed_window(chunks, left, files, run, cancel, notify)
+        self._finish_files(files, left, run, final=True)
+        self.store.flush(force=True)
 
+    def _embed_window(self, chunks: list[Chunk], left: dict[str, int], files: dict[str, FileOutcome],
+                      run: _Run, cancel: CancelToken, notify: ProgressFn) -> None:
         texts = [embedding_text(c) for c in chunks]
-        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
-        vectors = np.zeros((len(texts), self.embedder.dimension), dtype="float32")
+        order = sorted(range(len(chunks)), key=lambda i: len(texts[i]))
         step = max(1, self.config.embed_batch_size)
         for start in range(0, len(order), step):
             cancel.raise_if_cancelled()
             batch = order[start : start + step]
-            vectors[batch] = self.embedder.embed_documents([texts[i] for i in batch], cancel=cancel)
+            run.current = chunks[batch[-1]].path
+            vectors = self.embedder.embed_documents([texts[i] for i in batch], cancel=cancel)
+            self.store.set_vectors([chunks[i].id for i in batch], vectors)
+            self.store.flush()
             run.chunks += len(batch)
-            notify(run.progress("indexing"))
-        return vectors
+            run.tokens += sum(self._count(chunks[i].text) for i in batch)
+            for i in batch:
+                left[chunks[i].path] -= 1
+            self._finish_files(files, left, run)
+            notify(run.progress("embedding"))
+
+    def _finish_files(
+        self, files: dict[str, FileOutcome], left: dict[str, int], run: _Run, final: bool = False
+    ) -> None:
+        """Mark files whose rows all have vectors as indexed (also those left over from an earlier run)."""
+        done = [p for p, n in left.items() if n == 0]
+        outcomes = []
+        for path in done:
+            del left[path]
+            outcome = files.pop(path, None)
+            if outcome is not None:
+                outcomes.append(replace(outcome, status="indexed"))
+        if final:  # every unembedded row is done: files still 'embedding' had none left
+            outcomes.extend(replace(o, status="indexed") for o in files.values())
+            files.clear()
+        if outcomes:
+            self.manifest.put_many(self.collection, outcomes)
+            run.indexed += len(outcomes)
+            run.files_done += len(outcomes)
+
+    def _count(self, text: str) -> int:
+        if self._counter is None:
+            self._counter = self.embedder.token_counter()
+        return self._counter.count(text)

@@ -42,7 +42,7 @@ CREATE TABLE IF NOT EXISTS files (
 CREATE INDEX IF NOT EXISTS files_by_library ON files (collection, library);
 """
 
-STATUSES = ("indexed", "skipped", "failed", "pending")
+STATUSES = ("indexed", "skipped", "failed", "pending", "embedding")
 
 
 class Manifest:
@@ -156,7 +156,7 @@ class Manifest:
                         indexed=counts["indexed"],
                         skipped=counts["skipped"],
                         failed=counts["failed"],
-                        pending=counts["pending"],
+                        pending=counts["pending"] + counts["embedding"],
                         last_indexed=last,
                         excludes=tuple(json.loads(excludes)),
                     )

@@ -278,6 +278,18 @@ class ChunkStore:
         expr = "embedded == false" if library is None else f"(embedded == false) and (library == {quote(library)})"
         return [row["id"] for row in self._iter_rows(expr, ["id"])]
 
+    def chunks_by_ids(self, chunk_ids: Sequence[str]) -> list[Chunk]:
+        """The stored chunks with these ids (any order; missing ids are left out)."""
+        out: list[Chunk] = []
+        for start in range(0, len(chunk_ids), ITER_BATCH):
+            page = chunk_ids[start : start + ITER_BATCH]
+            with _errors("read chunks"):
+                rows = self._require().query(
+                    self.collection, filter=f"id in [{', '.join(map(quote, page))}]", output_fields=list(OUTPUT_FIELDS)
+                )
+            out.extend(to_chunk(row) for row in rows)
+        return out
+
     def stored_model(self) -> tuple[str | None, int | None]:
         """The model name and dims recorded in the collection's properties."""
         with _errors("describe the collection"):

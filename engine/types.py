@@ -104,7 +104,8 @@ class Progress:
     phase: str  # scanning, indexing, done, cancelled, paused
     files_total: int = 0
     files_done: int = 0
-    chunks_done: int = 0
+    chunks_done: int = 0  # chunks embedded in this run
+    chunks_total: int = 0  # chunks waiting for embeddings when this run started embedding (0 while storing text)
     tokens_done: int = 0
     current_file: str = ""
     elapsed_s: float = 0.0
@@ -115,6 +116,10 @@ class Progress:
 
     @property
     def eta_s(self) -> float | None:
+        if self.chunks_total and self.chunks_done:
+            rate = self.chunks_done / self.elapsed_s if self.elapsed_s > 0 else 0.0
+            left = self.chunks_total - self.chunks_done
+            return left / rate if rate > 0 and left > 0 else None
         rate = self.rate_files
         if rate <= 0 or self.files_total <= self.files_done:
             return None
@@ -123,7 +128,7 @@ class Progress:
 
 @dataclass(frozen=True)
 class FileOutcome:
-    """What happened to one file: status is indexed, skipped, failed or pending."""
+    """What happened to one file: indexed, skipped, failed, pending (to be stored) or embedding (text stored)."""
 
     path: str
     library: str

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Build the Linux bundle: PyInstaller one-folder build, then dist/tansaku-linux-<arch>.tar.gz holding tansaku/ with
+# the executable, share/tansaku.desktop, share/tansaku.png and install.sh (adds the menu entry for the user).
+# An AppImage is made too, but only when appimagetool is on PATH (it is not packaged in Debian or on PyPI).
+#
+#   resources/packaging/build_linux.sh            # build + tarball into dist/
+#   SKIP_BUILD=1 resources/packaging/build_linux.sh   # package an existing dist/tansaku
+# Env: DIST (default <repo>/dist), WORK (default <repo>/build), PYTHON (default python3).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+DIST=${DIST:-$ROOT/dist}
+WORK=${WORK:-$ROOT/build}
+PYTHON=${PYTHON:-python3}
+ARCH=$(uname -m)
+BUNDLE="$DIST/tansaku"
+TARBALL="$DIST/tansaku-linux-$ARCH.tar.gz"
+PACKAGING="$ROOT/resources/packaging"
+
+cd "$ROOT"
+if [ "${SKIP_BUILD:-0}" != "1" ]; then
+    start=$(date +%s)
+    "$PYTHON" -m PyInstaller --noconfirm --clean --distpath "$DIST" --workpath "$WORK" build.spec
+    echo "PyInstaller build took $(( $(date +%s) - start )) s"
+fi
+[ -x "$BUNDLE/tansaku" ] || { echo "no executable at $BUNDLE/tansaku" >&2; exit 1; }
+
+mkdir -p "$BUNDLE/share"
+cp "$PACKAGING/tansaku.desktop" "$BUNDLE/share/tansaku.desktop"
+cp "$ROOT/resources/icons/app/tansaku.png" "$BUNDLE/share/tansaku.png"
+install -m 755 "$PACKAGING/install.sh" "$BUNDLE/install.sh"
+
+# Prefer the parallel gzip when present; the result is an ordinary .tar.gz either way.
+if command -v pigz >/dev/null 2>&1; then COMPRESS="pigz -6"; else COMPRESS="gzip -6"; fi
+tar -C "$DIST" -cf - tansaku | $COMPRESS > "$TARBALL.part"
+mv "$TARBALL.part" "$TARBALL"
+echo "bundle: $(du -sh "$BUNDLE" | cut -f1)  tarball: $(du -sh "$TARBALL" | cut -f1)  -> $TARBALL"
+
+if command -v appimagetool >/dev/null 2>&1; then
+    APPDIR="$WORK/Tansaku.AppDir"
+    rm -rf "$APPDIR"
+    mkdir -p "$APPDIR/usr"
+    cp -al "$BUNDLE" "$APPDIR/usr/tansaku" 2>/dev/null || cp -a "$BUNDLE" "$APPDIR/usr/tansaku"
+    cp "$PACKAGING/tansaku.desktop" "$APPDIR/tansaku.desktop"
+    cp "$ROOT/resources/icons/app/tansaku.png" "$APPDIR/tansaku.png"
+    printf '#!/bin/sh\nHERE=$(dirname "$(readlink -f "$0")")\nexec "$HERE/usr/tansaku/tansaku" "$@"\n' > "$APPDIR/AppRun"
+    chmod +x "$APPDIR/AppRun"
+    ARCH="$ARCH" appimagetool "$APPDIR" "$DIST/Tansaku-$ARCH.AppImage"
+    echo "AppImage: $DIST/Tansaku-$ARCH.AppImage"
+else
+    echo "appimagetool not found: no AppImage (the tarball is the Linux package)."
+fi
