@@ -1,0 +1,95 @@
+"""main(): the Tansaku window.
+
+Boot order (the window must appear before anything heavy loads):
+1. Parse the command line (folders to add, --data-dir, --store, --token) — no Qt yet.
+2. QApplication; palette and stylesheet follow the OS light/dark scheme.
+3. Settings (QSettings) -> EngineConfig, command-line values on top (not stored).
+4. Single instance per data dir: if a window already runs there, hand it our folders (it comes to the front)
+   and exit. Otherwise listen for later launches.
+5. EngineHost starts the engine and answer threads (nothing heavy is imported: engine/ imports lazily).
+6. AppController and MainWindow are built, and the window is shown.
+7. Once the event loop runs, AppController.start() queues, on the engine thread: open (data-dir lock, manifest),
+   check models, load models (torch is imported here, after the window is up), then index every library
+   (carrying on where a previous run stopped, and picking up changes made while the app was closed).
+8. Closing the window: cancel the answer and indexing, close the engine on its thread, join both threads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine.config import APP_NAME
+
+log = logging.getLogger(__name__)
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="tansaku", description="Ask questions about your own folders.")
+    parser.add_argument("folders", nargs="*", help="folders to add as libraries")
+    parser.add_argument("--data-dir", type=Path, help="where the index, models and chats live")
+    parser.add_argument("--store", help="a Milvus server URI instead of Milvus Lite in the data folder")
+    parser.add_argument("--token", help="the Milvus server token")
+    return parser.parse_args(list(argv))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from desktop.resources import app_icon
+    from desktop.settings import Settings
+    from desktop.single_instance import SingleInstance
+    from desktop.theme import apply_theme, follow_os_scheme
+
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setWindowIcon(app_icon())
+    apply_theme(app)
+    follow_os_scheme(app)
+
+    settings = Settings()
+    config = settings.engine_config(data_dir=args.data_dir, store_uri=args.store, store_token=args.token)
+    folders = [str(Path(f).expanduser().resolve()) for f in args.folders]
+
+    instance = SingleInstance(config.data_dir)
+    if instance.hand_off(folders):
+        print(f"{APP_NAME} is already running for {config.data_dir}; passed the request to it.", file=sys.stderr)
+        return 0
+    instance.listen()
+
+    from desktop.controller import AppController
+    from desktop.engine_host import EngineHost
+    from desktop.main_window import MainWindow
+
+    host = EngineHost()
+    try:
+        controller = AppController(host, settings, config)
+        window = MainWindow(controller)
+        instance.activated.connect(window.receive_handoff)
+        window.show()
+
+        def start() -> None:
+            controller.start()
+            if folders:
+                window.add_folders(folders)
+
+        QTimer.singleShot(0, start)  # after the window has painted
+        code = app.exec()
+    finally:
+        host.shutdown()  # a no-op when closing the window already did it; never leave threads running
+        instance.close()
+    return int(code)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,195 @@
+"""ChatController: a question -> search on the engine thread -> streamed answer on the answer thread -> a Turn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.chat_history import Chat, ChatStore, ChatSummary, Turn, new_chat
+from desktop.engine_host import EngineHost, JobFailure, JobHandle
+from engine.cancel import CancelToken
+from engine.types import Answer, Hit
+
+log = logging.getLogger(__name__)
+
+KEYWORD_NOTE = "Keyword search only: the models are not loaded, so passages were found by their words."
+
+
+class ChatController(QObject):
+    """Owns the current chat and the question in flight.
+
+    Signals:
+        chat_reset(Chat): a new or reopened chat replaces the view.
+        turn_added(int, Turn); turn_changed(int, Turn) while searching/streaming; turn_finished(int, Turn).
+        busy_changed(bool); history_changed(tuple[ChatSummary, ...])
+    """
+
+    chat_reset = Signal(object)
+    turn_added = Signal(int, object)
+    turn_changed = Signal(int, object)
+    turn_finished = Signal(int, object)
+    busy_changed = Signal(bool)
+    history_changed = Signal(object)
+
+    def __init__(
+        self,
+        host: EngineHost,
+        store: ChatStore,
+        semantic_ready: Callable[[], bool],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._host = host
+        self._store = store
+        self._semantic_ready = semantic_ready
+        self._chat = new_chat()
+        self._token: CancelToken | None = None
+        self._handles: list[JobHandle] = []
+        self._turn_index: int | None = None
+        self._streamed: list[str] = []
+
+    @property
+    def chat(self) -> Chat:
+        return self._chat
+
+    @property
+    def busy(self) -> bool:
+        return self._turn_index is not None
+
+    def set_store(self, store: ChatStore) -> None:
+        self._store = store
+        self.history_changed.emit(self._store.list())
+
+    # -- asking ------------------------------------------------------------------------------------
+    def ask(self, question: str) -> int | None:
+        """Start answering; a question asked while another streams replaces it (the old one is stopped)."""
+        question = question.strip()
+        if not question:
+            return None
+        if self.busy:
+            self._abandon()
+        semantic = self._semantic_ready()
+        turn = Turn(question, note="" if semantic else KEYWORD_NOTE)
+        index = len(self._chat.turns)
+        self._chat = replace(self._chat, turns=self._chat.turns + (turn,))
+        self._turn_index = index
+        self._streamed = []
+        self._token = CancelToken()
+        self.turn_added.emit(index, turn)
+        self.busy_changed.emit(True)
+        search_kwargs = {} if semantic else {"mode": "bm25", "rerank": False}
+        handle = self._host.submit(
+            "search",
+            question,
+            token=self._token,
+            on_done=lambda hits, i=index: self._on_hits(i, hits),
+            on_error=lambda failure, i=index: self._on_failed(i, failure),
+            **search_kwargs,
+        )
+        self._handles = [handle]
+        return index
+
+    def stop(self) -> None:
+        """Stop the answer in flight; the partial text and the sources stay."""
+        if self._token is not None:
+            self._token.cancel()
+
+    def _turn(self, index: int) -> Turn:
+        return self._chat.turns[index]
+
+    def _set_turn(self, index: int, turn: Turn) -> None:
+        turns = list(self._chat.turns)
+        turns[index] = turn
+        self._chat = replace(self._chat, turns=tuple(turns))
+
+    def _on_hits(self, index: int, hits: tuple[Hit, ...]) -> None:
+        turn = replace(self._turn(index), hits=tuple(hits), mode="streaming")
+        self._set_turn(index, turn)
+        self.turn_changed.emit(index, turn)
+        handle = self._host.submit(
+            "answer",
+            turn.question,
+            list(hits),
+            token=self._token,
+            on_done=lambda answer, i=index: self._on_answer(i, answer),
+            on_error=lambda failure, i=index: self._on_failed(i, failure),
+            on_tokens=lambda text, i=index: self._on_tokens(i, text),
+        )
+        self._handles.append(handle)
+
+    def _on_tokens(self, index: int, text: str) -> None:
+        self._streamed.append(text)
+        turn = replace(self._turn(index), text="".join(self._streamed), mode="streaming")
+        self._set_turn(index, turn)
+        self.turn_changed.emit(index, turn)
+
+    def _on_answer(self, index: int, answer: Answer) -> None:
+        self._finish(index, self._turn(index).with_answer(answer))
+
+    def _on_failed(self, index: int, failure: JobFailure) -> None:
+        turn = self._turn(index)
+        if failure.cancelled:
+            turn = replace(turn, text="".join(self._streamed), mode="error", error_kind="cancelled", error="Stopped.")
+        else:
+            turn = replace(turn, mode="error", error_kind=failure.error_type, error=failure.message)
+        self._finish(index, turn)
+
+    def _finish(self, index: int, turn: Turn) -> None:
+        self._set_turn(index, turn)
+        self._turn_index = None
+        self._token = None
+        self._handles = []
+        self.turn_finished.emit(index, turn)
+        self.busy_changed.emit(False)
+        self._save()
+
+    def _abandon(self) -> None:
+        """Stop the current question without waiting for its result (which arrives stale and is dropped)."""
+        index = self._turn_index
+        for handle in self._handles:
+            self._host.drop(handle)
+        if index is not None:
+            turn = replace(
+                self._turn(index), text="".join(self._streamed), mode="error", error_kind="cancelled", error="Stopped."
+            )
+            self._finish(index, turn)
+
+    # -- chats -------------------------------------------------------------------------------------
+    def _save(self) -> None:
+        try:
+            self._store.save(self._chat)
+        except OSError as exc:
+            log.warning("Could not save the chat history (%s)", exc)
+        self.history_changed.emit(self._store.list())
+
+    def new_chat(self) -> None:
+        if self.busy:
+            self._abandon()
+        self._chat = new_chat()
+        self.chat_reset.emit(self._chat)
+
+    def open_chat(self, chat_id: str) -> bool:
+        if self.busy:
+            self._abandon()
+        try:
+            self._chat = self._store.load(chat_id)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            log.warning("Could not open chat %s (%s)", chat_id, exc)
+            return False
+        self.chat_reset.emit(self._chat)
+        return True
+
+    def delete_chat(self, chat_id: str) -> None:
+        self._store.delete(chat_id)
+        if chat_id == self._chat.id:
+            self.new_chat()
+        self.history_changed.emit(self._store.list())
+
+    def history(self) -> tuple[ChatSummary, ...]:
+        return self._store.list()
+
+    def refresh_history(self) -> None:
+        self.history_changed.emit(self._store.list())

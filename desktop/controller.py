@@ -1,0 +1,171 @@
+"""AppController: engine lifecycle (open, models, settings changes, shutdown) tying the other controllers together."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.chat_controller import ChatController
+from desktop.chat_history import ChatStore
+from desktop.engine_host import EngineHost, EngineSnapshot, JobFailure, JobHandle, ModelCheck
+from desktop.library_controller import LibraryController
+from desktop.settings import Settings
+from engine.config import EngineConfig
+
+log = logging.getLogger(__name__)
+
+CHATS_FOLDER = "chats"
+
+
+@dataclass(frozen=True)
+class ModelsView:
+    """What the status bar and the models banner show.
+
+    state: starting, checking, missing, downloading, loading, ready, error, closed.
+    """
+
+    state: str
+    message: str = ""
+    device: str = ""
+    fast_path: str | None = None
+    missing: tuple[ModelCheck, ...] = ()
+    download: tuple[str, int, int] | None = None
+
+
+class AppController(QObject):
+    """Starts the engine, loads models, applies settings, and shuts everything down in order.
+
+    Signals:
+        opened(EngineSnapshot); open_failed(str); models_changed(ModelsView); status_changed(dict); notice(str)
+    """
+
+    opened = Signal(object)
+    open_failed = Signal(str)
+    models_changed = Signal(object)
+    status_changed = Signal(object)
+    notice = Signal(str)
+
+    def __init__(self, host: EngineHost, settings: Settings, config: EngineConfig, parent: QObject | None = None):
+        super().__init__(parent)
+        self.host = host
+        self.settings = settings
+        self.config = config
+        self.models = ModelsView("starting")
+        self.status: dict = {}
+        self.is_open = False
+        self._load_handle: JobHandle | None = None
+        self.libraries = LibraryController(host, self)
+        self.chat = ChatController(host, ChatStore(config.data_dir / CHATS_FOLDER), self.semantic_ready, self)
+        self.libraries.status_stale.connect(self.refresh_status)
+        self.libraries.notice.connect(self.notice)
+
+    def semantic_ready(self) -> bool:
+        return self.models.state == "ready"
+
+    def _set_models(self, view: ModelsView) -> None:
+        self.models = view
+        self.libraries.set_models_ready(view.state == "ready")
+        self.models_changed.emit(view)
+
+    # -- start -------------------------------------------------------------------------------------
+    def start(self) -> None:
+        """Open the engine (store lock, manifest), then check and load the models, all on the engine thread."""
+        self.host.submit("open", self.config, on_done=self._on_opened, on_error=self._on_open_failed)
+
+    def _on_opened(self, snapshot: EngineSnapshot) -> None:
+        self.is_open = True
+        self.status = snapshot.status
+        self.libraries.set_infos(snapshot.libraries)
+        self.chat.refresh_history()
+        self.opened.emit(snapshot)
+        self.status_changed.emit(self.status)
+        self._set_models(ModelsView("checking", device=self.config.device))
+        self.host.submit("check_models", on_done=self._on_models_checked, on_error=self._on_models_failed)
+
+    def _on_open_failed(self, failure: JobFailure) -> None:
+        self.is_open = False
+        self._set_models(ModelsView("closed", failure.message))
+        self.open_failed.emit(failure.message)
+
+    def _on_models_checked(self, checks: tuple[ModelCheck, ...]) -> None:
+        missing = tuple(c for c in checks if not c.available)
+        if missing:
+            self._set_models(ModelsView("missing", "The models are not on this computer yet.", missing=missing))
+        else:
+            self.load_models()
+
+    # -- models ------------------------------------------------------------------------------------
+    def load_models(self) -> None:
+        """Load (downloading what is missing, with progress) the embedder and reranker."""
+        if self._load_handle is not None or not self.is_open:
+            return
+        state = "downloading" if self.models.state == "missing" else "loading"
+        self._set_models(ModelsView(state, missing=self.models.missing))
+        self._load_handle = self.host.submit(
+            "load_models",
+            on_done=self._on_models_loaded,
+            on_error=self._on_models_failed,
+            on_progress=self._on_models_progress,
+        )
+
+    def cancel_models(self) -> None:
+        if self._load_handle is not None:
+            self._load_handle.cancel()
+
+    def _on_models_progress(self, update: tuple[str, int, int]) -> None:
+        self.models = replace(self.models, state="downloading", download=update)
+        self.models_changed.emit(self.models)
+
+    def _on_models_loaded(self, state: dict) -> None:
+        self._load_handle = None
+        # Before the libraries' index jobs that _set_models queues: their first run would pay for these imports.
+        self.host.submit("warm_up", on_error=lambda failure: log.warning("Warm-up failed: %s", failure.message))
+        view = ModelsView("ready", device=str(state.get("device") or ""), fast_path=state.get("fast_path"))
+        self._set_models(view)
+        self.refresh_status()
+
+    def _on_models_failed(self, failure: JobFailure) -> None:
+        self._load_handle = None
+        if failure.cancelled:
+            message = "Download cancelled. Keyword search still works."
+            self._set_models(ModelsView("missing", message, missing=self.models.missing))
+            return
+        self._set_models(ModelsView("error", failure.message, missing=self.models.missing))
+
+    def use_model_folder(self, role: str, folder: str) -> None:
+        """Point the embedder or reranker at a local model folder, then reload."""
+        field = "embed_model" if role == "embedder" else "rerank_model"
+        self.apply_config(self.config.with_changes(**{field: folder}))
+
+    # -- status ------------------------------------------------------------------------------------
+    def refresh_status(self) -> None:
+        if self.is_open:
+            self.host.submit("status", on_done=self._on_status)
+
+    def _on_status(self, status: dict) -> None:
+        self.status = status
+        self.status_changed.emit(status)
+
+    # -- settings ----------------------------------------------------------------------------------
+    def apply_config(self, config: EngineConfig) -> None:
+        """Save the settings and rebuild the engine with them; libraries re-index (new models re-embed)."""
+        if config == self.config:
+            return
+        self.settings.save_engine_config(config)
+        data_dir_changed = config.data_dir != self.config.data_dir
+        self.config = config
+        self.libraries.stop_all()
+        self.cancel_models()
+        self._load_handle = None
+        if data_dir_changed:
+            self.chat.set_store(ChatStore(config.data_dir / CHATS_FOLDER))
+        self._set_models(ModelsView("starting"))
+        self.host.submit("reconfigure", config, on_done=self._on_opened, on_error=self._on_open_failed)
+
+    # -- shutdown ----------------------------------------------------------------------------------
+    def shutdown(self) -> bool:
+        """Cancel the question and indexing, close the engine on its thread, join the threads."""
+        self.chat.stop()
+        return self.host.shutdown()

@@ -1,0 +1,289 @@
+"""LibraryController: libraries and their indexing jobs (queue, pause, cancel, report), as views for the sidebar."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+
+from desktop.engine_host import EngineHost, JobFailure, JobHandle
+from engine.types import IndexReport, LibraryInfo, Progress
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LibraryView:
+    """One sidebar row. state: queued, indexing, paused, ready, incomplete, waiting, error, new."""
+
+    path: str
+    state: str
+    info: LibraryInfo | None = None
+    detail: str = ""
+    progress: Progress | None = None
+
+
+@dataclass(frozen=True)
+class IndexView:
+    """The progress panel's content: the running job and how many wait behind it."""
+
+    library: str
+    progress: Progress | None
+    paused: bool
+    queued: int
+
+
+class LibraryController(QObject):
+    """Adds, indexes, pauses, cancels and removes libraries through the EngineHost.
+
+    Signals:
+        libraries_changed(tuple[LibraryView, ...]); progress_changed(IndexView | None);
+        indexed(str library, IndexReport); report_ready(str library, tuple[FileOutcome, ...]);
+        notice(str); status_stale()
+    """
+
+    libraries_changed = Signal(object)
+    progress_changed = Signal(object)
+    indexed = Signal(str, object)
+    report_ready = Signal(str, object)
+    notice = Signal(str)
+    status_stale = Signal()
+
+    def __init__(self, host: EngineHost, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._host = host
+        self._infos: dict[str, LibraryInfo] = {}
+        self._order: list[str] = []
+        self._jobs: dict[str, JobHandle] = {}  # in submission order: the first one is running
+        self._progress: dict[str, Progress] = {}
+        self._errors: dict[str, str] = {}
+        self._waiting: list[str] = []  # libraries to index once the models are ready
+        self._stopped: set[str] = set()  # cancelled runs: shown as incomplete until indexed again
+        self._models_ready = False
+        self._paused = False
+
+    # -- queries -----------------------------------------------------------------------------------
+    def views(self) -> tuple[LibraryView, ...]:
+        return tuple(self._view(path) for path in self._order)
+
+    def paths(self) -> tuple[str, ...]:
+        return tuple(self._order)
+
+    @property
+    def indexing(self) -> bool:
+        return bool(self._jobs)
+
+    @property
+    def paused(self) -> bool:
+        return self._paused and bool(self._jobs)
+
+    def info(self, path: str) -> LibraryInfo | None:
+        return self._infos.get(path)
+
+    def _view(self, path: str) -> LibraryView:
+        info = self._infos.get(path)
+        running = next(iter(self._jobs), None)
+        if path in self._jobs:
+            state = ("paused" if self._paused else "indexing") if path == running else "queued"
+            return LibraryView(path, state, info, progress=self._progress.get(path))
+        if path in self._errors:
+            return LibraryView(path, "error", info, self._errors[path])
+        if path in self._waiting:
+            return LibraryView(path, "waiting", info, "Waiting for the models")
+        if path in self._stopped:
+            return LibraryView(path, "incomplete", info, "Stopped; re-index to continue where it left off")
+        if info is None or info.last_indexed is None and info.files == 0:
+            return LibraryView(path, "new", info)
+        if info.pending:
+            return LibraryView(path, "incomplete", info, f"{info.pending:,} files not indexed yet")
+        return LibraryView(path, "ready", info)
+
+    def _changed(self) -> None:
+        self.libraries_changed.emit(self.views())
+        self._emit_progress()
+
+    def _emit_progress(self) -> None:
+        running = next(iter(self._jobs), None)
+        if running is None:
+            self.progress_changed.emit(None)
+            return
+        view = IndexView(running, self._progress.get(running), self._paused, len(self._jobs) - 1)
+        self.progress_changed.emit(view)
+
+    # -- engine snapshot ---------------------------------------------------------------------------
+    def set_infos(self, infos: Iterable[LibraryInfo]) -> None:
+        infos = tuple(infos)
+        self._infos = {i.path: i for i in infos}
+        known = [p for p in self._order if p in self._infos]
+        self._order = known + [i.path for i in infos if i.path not in known]
+        self._changed()
+
+    def refresh(self) -> None:
+        self._host.submit("libraries", on_done=self.set_infos, on_error=self._on_failure_notice)
+
+    def set_models_ready(self, ready: bool) -> None:
+        """Indexing needs the embedder: libraries wait until it is ready, then all are brought up to date."""
+        self._models_ready = ready
+        if ready:
+            waiting, self._waiting = self._waiting, []
+            for path in dict.fromkeys(waiting + self._order):
+                self.index(path)
+
+    # -- user actions ------------------------------------------------------------------------------
+    def add(self, folders: Iterable[str | Path]) -> int:
+        """Add folders as libraries and index them; returns how many were folders."""
+        added = 0
+        for folder in folders:
+            path = Path(folder).expanduser()
+            if not path.is_dir():
+                self.notice.emit(f"Only folders can be added: {path} is not a folder.")
+                continue
+            added += 1
+            self._host.submit("add_library", str(path), on_done=self._on_added, on_error=self._on_failure_notice)
+        return added
+
+    def _on_added(self, library: str) -> None:
+        if library not in self._order:
+            self._order.append(library)
+        self._errors.pop(library, None)
+        self._changed()
+        self.index(library)
+        self.refresh()
+
+    def index(self, library: str, *, retry_failed: bool = False) -> None:
+        if library in self._jobs:
+            return
+        if not self._models_ready:
+            if library not in self._waiting:
+                self._waiting.append(library)
+            self._changed()
+            return
+        self._errors.pop(library, None)
+        self._stopped.discard(library)
+        self._jobs[library] = self._host.submit(
+            "index_library",
+            library,
+            retry_failed=retry_failed,
+            on_done=lambda report, lib=library: self._on_indexed(lib, report),
+            on_error=lambda failure, lib=library: self._on_index_failed(lib, failure),
+            on_progress=lambda progress, lib=library: self._on_progress(lib, progress),
+        )
+        if self._paused:
+            self._jobs[library].pause()
+        self._changed()
+
+    def retry_failed(self, library: str) -> None:
+        self.index(library, retry_failed=True)
+
+    def remove(self, library: str) -> None:
+        self._host.drop(self._jobs.pop(library, None))
+        if library in self._waiting:
+            self._waiting.remove(library)
+        self._host.submit(
+            "remove_library",
+            library,
+            on_done=lambda _r, lib=library: self._on_removed(lib),
+            on_error=self._on_failure_notice,
+        )
+        self._changed()
+
+    def _on_removed(self, library: str) -> None:
+        self._infos.pop(library, None)
+        self._stopped.discard(library)
+        self._errors.pop(library, None)
+        if library in self._order:
+            self._order.remove(library)
+        self.notice.emit(f"Removed {library} and its index.")
+        self._changed()
+        self.status_stale.emit()
+
+    def pause(self) -> None:
+        self._paused = True
+        for handle in self._jobs.values():
+            handle.pause()
+        self._changed()
+
+    def resume(self) -> None:
+        self._paused = False
+        for handle in self._jobs.values():
+            handle.resume()
+        self._changed()
+
+    def cancel(self) -> None:
+        """Stop the running and the queued indexing; what is stored so far stays, and re-index continues it."""
+        for handle in self._jobs.values():
+            handle.cancel()
+        self._paused = False
+        self._changed()
+
+    def stop_all(self) -> None:
+        """Drop every indexing job without waiting for results (settings change, shutdown)."""
+        for handle in self._jobs.values():
+            self._host.drop(handle)
+        self._jobs.clear()
+        self._progress.clear()
+        self._paused = False
+        self._changed()
+
+    def set_excludes(self, library: str, patterns: Iterable[str]) -> None:
+        self._host.submit(
+            "set_excludes",
+            library,
+            tuple(patterns),
+            on_done=lambda _r, lib=library: self._after_excludes(lib),
+            on_error=self._on_failure_notice,
+        )
+
+    def _after_excludes(self, library: str) -> None:
+        self.refresh()
+        self.index(library)
+
+    def request_report(self, library: str) -> None:
+        self._host.submit(
+            "report",
+            library=library,
+            on_done=lambda outcomes, lib=library: self.report_ready.emit(lib, tuple(outcomes)),
+            on_error=self._on_failure_notice,
+        )
+
+    # -- job results -------------------------------------------------------------------------------
+    def _on_progress(self, library: str, progress: Progress) -> None:
+        self._progress[library] = progress
+        self._changed()
+
+    def _finish_job(self, library: str) -> None:
+        self._jobs.pop(library, None)
+        self._progress.pop(library, None)
+        if not self._jobs:
+            self._paused = False
+
+    def _on_indexed(self, library: str, report: IndexReport) -> None:
+        self._finish_job(library)
+        if report.cancelled:
+            self._stopped.add(library)
+            self.notice.emit(f"Indexing of {library} stopped; re-index to continue where it left off.")
+        else:
+            parts = [f"{report.files_indexed:,} indexed", f"{report.files_unchanged:,} unchanged"]
+            if report.files_failed:
+                parts.append(f"{report.files_failed:,} failed")
+            self.notice.emit(f"{Path(library).name}: " + ", ".join(parts) + ".")
+        self.indexed.emit(library, report)
+        self.refresh()
+        self.status_stale.emit()
+        self._changed()
+
+    def _on_index_failed(self, library: str, failure: JobFailure) -> None:
+        self._finish_job(library)
+        if failure.cancelled:
+            self._stopped.add(library)
+        else:
+            self._errors[library] = failure.message
+        self.refresh()
+        self._changed()
+
+    def _on_failure_notice(self, failure: JobFailure) -> None:
+        if not failure.cancelled:
+            self.notice.emit(failure.message)

@@ -1,0 +1,342 @@
+"""MainWindow: libraries sidebar, chat, sources and status bar, wired to the AppController; folders can be dropped."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, Qt, QUrl
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.controller import AppController, ModelsView
+from desktop.resources import app_icon, icon, samples_dir
+from desktop.widgets.chat_pane import ChatPane
+from desktop.widgets.history_list import HistoryList
+from desktop.widgets.library_panel import LibraryPanel
+from desktop.widgets.model_banner import ModelBanner
+from desktop.widgets.progress_panel import ProgressPanel
+from desktop.widgets.sources_panel import SourcesPanel, reveal
+from desktop.window_dialogs import DialogsMixin
+from desktop.words import count, folder_name, model_name
+
+log = logging.getLogger(__name__)
+
+TITLE = "Tansaku"
+GEOMETRY_KEY = "window/geometry"
+STATE_KEY = "window/state"
+SPLITTER_KEY = "window/splitter"
+MODEL_STATE_WORDS = {
+    "starting": "Models: starting…",
+    "checking": "Models: checking…",
+    "missing": "Models: not downloaded (keyword search only)",
+    "downloading": "Models: downloading…",
+    "loading": "Models: loading…",
+    "ready": "Models: ready",
+    "error": "Models: failed to load (keyword search only)",
+    "closed": "Index: not open",
+}
+
+
+def local_folders(urls: Iterable[QUrl]) -> list[str]:
+    return [url.toLocalFile() for url in urls if url.isLocalFile() and Path(url.toLocalFile()).is_dir()]
+
+
+class MainWindow(DialogsMixin, QMainWindow):
+    """The Tansaku window. It owns no engine state: every action goes through the AppController."""
+
+    def __init__(self, controller: AppController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.settings = controller.settings
+        self._closing = False
+        self.setWindowTitle(TITLE)
+        self.setWindowIcon(app_icon())
+        self.setAcceptDrops(True)
+        self.setMinimumSize(720, 480)
+        self._build()
+        self._build_actions()
+        self._connect()
+        self._restore_geometry()
+
+    # -- layout ------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        self.library_panel = LibraryPanel()
+        self.progress_panel = ProgressPanel()
+        self.history = HistoryList()
+        sidebar = QWidget()
+        sidebar.setObjectName("sidebar")
+        side_layout = QVBoxLayout(sidebar)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.setSpacing(0)
+        side_split = QSplitter(Qt.Orientation.Vertical)
+        side_split.addWidget(self.library_panel)
+        side_split.addWidget(self.history)
+        side_split.setStretchFactor(0, 3)
+        side_split.setStretchFactor(1, 2)
+        side_layout.addWidget(side_split, 1)
+        side_layout.addWidget(self.progress_panel)
+
+        self.model_banner = ModelBanner()
+        self.chat_pane = ChatPane()
+        center = QWidget()
+        center_layout = QVBoxLayout(center)
+        center_layout.setContentsMargins(0, 0, 0, 0)
+        center_layout.setSpacing(0)
+        center_layout.addWidget(self.model_banner)
+        center_layout.addWidget(self.chat_pane, 1)
+
+        self.sources = SourcesPanel()
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(sidebar)
+        self.splitter.addWidget(center)
+        self.splitter.addWidget(self.sources)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([270, 560, 420])
+        self.setCentralWidget(self.splitter)
+
+        self.device_label = QLabel()
+        self.models_label = QLabel(MODEL_STATE_WORDS["starting"])
+        self.index_label = QLabel()
+        for label in (self.index_label, self.models_label, self.device_label):
+            self.statusBar().addPermanentWidget(label)
+
+    def _action(self, text: str, shortcut: str | QKeySequence, slot, icon_name: str | None = None) -> QAction:
+        action = QAction(text, self)
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        action.setShortcut(QKeySequence(shortcut))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work without the menu bar being visible
+        return action
+
+    def _build_actions(self) -> None:
+        self.add_action = self._action("&Add folder…", "Ctrl+O", self.choose_folder, "add-folder")
+        self.settings_action = self._action("&Settings…", "Ctrl+,", lambda: self.open_settings(), "settings")
+        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
+        self.new_chat_action = self._action("&New chat", "Ctrl+N", self.controller.chat.new_chat, "new-chat")
+        self.focus_action = self._action("Ask a &question", "Ctrl+L", self.chat_pane.focus_question)
+        self.stop_action = self._action("&Stop answering", "Esc", self.controller.chat.stop, "stop")
+        file_menu = self.menuBar().addMenu("&File")
+        file_menu.addActions([self.add_action, self.settings_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        chat_menu = self.menuBar().addMenu("&Chat")
+        chat_menu.addActions([self.focus_action, self.new_chat_action, self.stop_action])
+        help_menu = self.menuBar().addMenu("&Help")
+        help_menu.addAction("Try the &sample documents", self.add_samples)
+        help_menu.addAction("&About Tansaku", self.show_about)
+
+    def _connect(self) -> None:
+        c = self.controller
+        c.opened.connect(lambda _snapshot: self._update_status(c.status))
+        c.open_failed.connect(self._on_open_failed)
+        c.models_changed.connect(self._on_models_changed)
+        c.status_changed.connect(self._update_status)
+        c.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
+
+        libs = c.libraries
+        libs.libraries_changed.connect(self._on_libraries_changed)
+        libs.progress_changed.connect(self.progress_panel.set_view)
+        libs.report_ready.connect(self._on_report_ready)
+        libs.indexed.connect(lambda library, _report: self._refresh_report(library))
+        self.library_panel.add_requested.connect(self.choose_folder)
+        self.library_panel.reindex_requested.connect(libs.index)
+        self.library_panel.retry_requested.connect(libs.retry_failed)
+        self.library_panel.remove_requested.connect(self.confirm_remove)
+        self.library_panel.reveal_requested.connect(reveal)
+        self.library_panel.report_requested.connect(self.show_report)
+        self.library_panel.excludes_requested.connect(self.edit_excludes)
+        self.progress_panel.pause_requested.connect(libs.pause)
+        self.progress_panel.resume_requested.connect(libs.resume)
+        self.progress_panel.cancel_requested.connect(libs.cancel)
+
+        chat = c.chat
+        chat.chat_reset.connect(self._on_chat_reset)
+        chat.turn_added.connect(self._on_turn_added)
+        chat.turn_changed.connect(self._on_turn_changed)
+        chat.turn_finished.connect(self._on_turn_finished)
+        chat.busy_changed.connect(self.chat_pane.set_busy)
+        chat.history_changed.connect(lambda chats: self.history.set_chats(chats, c.chat.chat.id))
+        self.chat_pane.ask_requested.connect(chat.ask)
+        self.chat_pane.stop_requested.connect(chat.stop)
+        self.chat_pane.new_chat_requested.connect(chat.new_chat)
+        self.chat_pane.citation_clicked.connect(self.show_citation)
+        self.chat_pane.settings_requested.connect(lambda: self.open_settings())
+        self.chat_pane.samples_requested.connect(self.add_samples)
+        self.chat_pane.add_folder_requested.connect(self.choose_folder)
+        self.history.open_requested.connect(chat.open_chat)
+        self.history.delete_requested.connect(chat.delete_chat)
+
+        self.model_banner.download_requested.connect(c.load_models)
+        self.model_banner.cancel_requested.connect(c.cancel_models)
+        self.model_banner.settings_requested.connect(lambda: self.open_settings("models"))
+
+    # -- libraries ---------------------------------------------------------------------------------
+    def add_folders(self, folders: Iterable[str]) -> int:
+        folders = list(folders)
+        added = self.controller.libraries.add(folders)
+        if added:
+            self.statusBar().showMessage(f"Adding {count(added, 'folder')}…", 4000)
+        return added
+
+    def choose_folder(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder to Tansaku")
+        if folder:
+            self.add_folders([folder])
+
+    def add_samples(self) -> None:
+        """Copy the bundled sample documents into the data folder (the bundle may be read-only) and add them."""
+        target = self.controller.config.data_dir / "samples"
+        try:
+            if not target.exists():
+                shutil.copytree(samples_dir(), target)
+        except OSError as exc:
+            self.show_error("Could not copy the sample documents", str(exc))
+            return
+        self.add_folders([str(target)])
+
+    def confirm_remove(self, library: str) -> None:
+        question = (
+            f"Remove {folder_name(library)} from Tansaku?\n\n{library}\n\n"
+            "Its index is deleted; the files themselves are not touched."
+        )
+        if self.confirm("Remove library", question):
+            self.controller.libraries.remove(library)
+
+    def _on_libraries_changed(self, views) -> None:
+        self.library_panel.set_libraries(views)
+        self.chat_pane.set_has_libraries(bool(views))
+
+    # -- chat and sources --------------------------------------------------------------------------
+    def _on_chat_reset(self, chat) -> None:
+        self.chat_pane.set_chat(chat)
+        self.sources.show_hits((), "")
+        self.history.set_chats(self.controller.chat.history(), chat.id)
+        self.chat_pane.focus_question()
+
+    def _on_turn_added(self, index: int, turn) -> None:
+        self.chat_pane.add_turn(index, turn)
+        self.sources.show_hits((), turn.question)
+
+    def _on_turn_changed(self, index: int, turn) -> None:
+        self.chat_pane.update_turn(index, turn)
+        if turn.hits and len(self.sources.hits) != len(turn.hits):
+            self.sources.show_hits(turn.hits, turn.question)
+
+    def _on_turn_finished(self, index: int, turn) -> None:
+        self.chat_pane.update_turn(index, turn)
+        first = turn.cited[0] if turn.cited else 1
+        self.sources.show_hits(turn.hits, turn.question, turn.cited, select=first)
+
+    def show_citation(self, index: int, number: int) -> None:
+        turns = self.controller.chat.chat.turns
+        if not 0 <= index < len(turns):
+            return
+        turn = turns[index]
+        self.sources.show_hits(turn.hits, turn.question, turn.cited, select=number)
+
+    # -- status ------------------------------------------------------------------------------------
+    def _on_models_changed(self, view: ModelsView) -> None:
+        self.model_banner.set_view(view)
+        self.models_label.setText(MODEL_STATE_WORDS.get(view.state, view.state))
+        if view.device:
+            fast = f" ({view.fast_path})" if view.fast_path else ""
+            self.device_label.setText(f"Device: {view.device.upper()}{fast}")
+        self.models_label.setToolTip(
+            f"Embedding: {model_name(self.controller.config.embed_model)}\n"
+            f"Reranker: {model_name(self.controller.config.rerank_model)}"
+            + (f"\n{view.message}" if view.message else "")
+        )
+
+    def _update_status(self, status: dict) -> None:
+        if not status:
+            return
+        files, chunks = int(status.get("files") or 0), int(status.get("chunks") or 0)
+        self.index_label.setText(f"Index: {count(files, 'file')} · {count(chunks, 'chunk')}")
+        self.index_label.setToolTip(f"Store: {status.get('store', '')}\nData: {status.get('data_dir', '')}")
+
+    def _on_open_failed(self, message: str) -> None:
+        self.show_error("Tansaku could not open its index", message)
+
+    # -- drag and drop -----------------------------------------------------------------------------
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
+        if event.mimeData().hasUrls() and local_folders(event.mimeData().urls()):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event) -> None:  # noqa: N802 - Qt override
+        event.acceptProposedAction() if event.mimeData().hasUrls() else event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt override
+        folders = local_folders(event.mimeData().urls()) if event.mimeData().hasUrls() else []
+        if not folders:
+            event.ignore()
+            self.statusBar().showMessage("Drop folders (not single files) to add them as libraries.", 6000)
+            return
+        event.acceptProposedAction()
+        self.add_folders(folders)
+
+    # -- single instance hand-off ------------------------------------------------------------------
+    def receive_handoff(self, folders: list[str]) -> None:
+        """A second launch passed its command line here: come to the front and add its folders."""
+        if self.isMinimized():
+            self.showNormal()
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        if folders:
+            self.add_folders(folders)
+
+    # -- geometry, theme, close --------------------------------------------------------------------
+    def _restore_geometry(self) -> None:
+        geometry = self.settings.bytes_value(GEOMETRY_KEY)
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1240, 780)
+        state = self.settings.bytes_value(STATE_KEY)
+        if state is not None:
+            self.restoreState(state)
+        splitter = self.settings.bytes_value(SPLITTER_KEY)
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def _save_geometry(self) -> None:
+        self.settings.set_bytes_value(GEOMETRY_KEY, self.saveGeometry())
+        self.settings.set_bytes_value(STATE_KEY, self.saveState())
+        self.settings.set_bytes_value(SPLITTER_KEY, self.splitter.saveState())
+        self.settings.sync()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt override
+        if event.type() == QEvent.Type.PaletteChange:
+            self.library_panel.refresh_icons()
+        super().changeEvent(event)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt override
+        if not self._closing:
+            self._closing = True
+            self._save_geometry()
+            self.hide()  # the window goes at once; the engine finishes its current batch behind it
+            self.controller.shutdown()
+        event.accept()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Tansaku",
+            "<b>Tansaku</b><br>Ask questions about your own folders, with answers that cite the exact passages.<br>"
+            "Qwen3 embeddings and reranker, Milvus, and any OpenAI-compatible endpoint.",
+        )

@@ -1,0 +1,214 @@
+"""ChatPane: the conversation (one TurnView per question) and the question box with Send/Stop."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.chat_history import Chat, Turn
+from desktop.rendering import SETTINGS_LINK, parse_cite
+from desktop.resources import icon
+from desktop.widgets.turn_view import TurnView
+
+SAMPLES_LINK = "samples:"
+ADD_FOLDER_LINK = "add-folder:"
+EMPTY_HTML = (
+    "<h2>Ask your documents</h2>"
+    "<p>Drag a folder onto this window, or press <b>Ctrl+O</b> to choose one. Tansaku indexes it and answers "
+    "questions with the passages it used, numbered like [1].</p>"
+    f'<p><a href="{ADD_FOLDER_LINK}">Add a folder…</a> &nbsp;·&nbsp; '
+    f'<a href="{SAMPLES_LINK}">Try the sample documents</a></p>'
+)
+READY_HTML = "<h2>Ask your documents</h2><p>Type a question below. <b>Ctrl+L</b> jumps here, <b>Esc</b> stops.</p>"
+
+
+class QuestionEdit(QPlainTextEdit):
+    """Enter sends, Shift+Enter inserts a new line. Signals: submitted(str)."""
+
+    submitted = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("questionEdit")
+        self.setPlaceholderText("Ask a question about your documents…  (Enter sends, Shift+Enter for a new line)")
+        self.setTabChangesFocus(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        line = self.fontMetrics().lineSpacing()
+        self.setFixedHeight(line * 3 + 16)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt override
+        is_enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        if is_enter and not event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            text = self.toPlainText().strip()
+            if text:
+                self.submitted.emit(text)
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+
+class ChatPane(QWidget):
+    """Signals:
+    ask_requested(str), stop_requested(), citation_clicked(turn, number), settings_requested(),
+    new_chat_requested(), samples_requested(), add_folder_requested()
+    """
+
+    ask_requested = Signal(str)
+    stop_requested = Signal()
+    citation_clicked = Signal(int, int)
+    settings_requested = Signal()
+    new_chat_requested = Signal()
+    samples_requested = Signal()
+    add_folder_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._views: list[TurnView] = []
+        self._busy = False
+        self.title = QLabel("New chat")
+        self.title.setObjectName("paneTitle")
+        self.new_chat_button = QToolButton()
+        self.new_chat_button.setIcon(icon("new-chat"))
+        self.new_chat_button.setText("New chat")
+        self.new_chat_button.setToolTip("New chat (Ctrl+N)")
+        self.new_chat_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.new_chat_button.setAutoRaise(True)
+        self.new_chat_button.clicked.connect(self.new_chat_requested)
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(self.new_chat_button)
+
+        self.empty = QLabel(EMPTY_HTML)
+        self.empty.setObjectName("emptyState")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.empty.linkActivated.connect(self._on_link)
+
+        self._turns = QWidget()
+        self._turns.setObjectName("turns")
+        self._turns_layout = QVBoxLayout(self._turns)
+        self._turns_layout.setContentsMargins(0, 0, 0, 0)
+        self._turns_layout.setSpacing(10)
+        self._turns_layout.addWidget(self.empty)
+        self._turns_layout.addStretch(1)
+        self.scroll = QScrollArea()
+        self.scroll.setObjectName("chatScroll")
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll.setWidget(self._turns)
+
+        self.question = QuestionEdit()
+        self.question.submitted.connect(self._on_submitted)
+        self.send_button = QPushButton("Ask")
+        self.send_button.setObjectName("sendButton")
+        self.send_button.setIcon(icon("send"))
+        self.send_button.clicked.connect(self._on_send_clicked)
+        ask_row = QHBoxLayout()
+        ask_row.addWidget(self.question, 1)
+        ask_row.addWidget(self.send_button, 0, Qt.AlignmentFlag.AlignBottom)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addLayout(header)
+        layout.addWidget(self.scroll, 1)
+        layout.addLayout(ask_row)
+
+    # -- conversation ------------------------------------------------------------------------------
+    def set_chat(self, chat: Chat) -> None:
+        for view in self._views:
+            view.setParent(None)
+            view.deleteLater()
+        self._views = []
+        for index, turn in enumerate(chat.turns):
+            self.add_turn(index, turn, scroll=False)
+        self.title.setText(chat.title)
+        self._update_empty()
+        self._scroll_to_bottom()
+
+    def add_turn(self, index: int, turn: Turn, *, scroll: bool = True) -> None:
+        view = TurnView(index, turn)
+        view.link_activated.connect(self._on_link)
+        self._turns_layout.insertWidget(self._turns_layout.count() - 1, view)
+        self._views.append(view)
+        if index == 0:
+            self.title.setText(turn.question if len(turn.question) <= 60 else turn.question[:59] + "…")
+        self._update_empty()
+        if scroll:
+            self._scroll_to_bottom()
+
+    def update_turn(self, index: int, turn: Turn) -> None:
+        if not 0 <= index < len(self._views):
+            return
+        bar = self.scroll.verticalScrollBar()
+        follow = bar.value() >= bar.maximum() - 40
+        self._views[index].set_turn(turn)
+        if follow:
+            self._scroll_to_bottom()
+
+    def turn_view(self, index: int) -> TurnView:
+        return self._views[index]
+
+    def turn_count(self) -> int:
+        return len(self._views)
+
+    def set_has_libraries(self, has_libraries: bool) -> None:
+        self.empty.setText(READY_HTML if has_libraries else EMPTY_HTML)
+
+    def _update_empty(self) -> None:
+        self.empty.setVisible(not self._views)
+
+    def _scroll_to_bottom(self) -> None:
+        # After the layout has grown to fit the new text.
+        QTimer.singleShot(
+            0, lambda: self.scroll.verticalScrollBar().setValue(self.scroll.verticalScrollBar().maximum())
+        )
+
+    # -- asking ------------------------------------------------------------------------------------
+    def set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.send_button.setText("Stop" if busy else "Ask")
+        self.send_button.setIcon(icon("stop" if busy else "send"))
+        self.send_button.setToolTip("Stop the answer (Esc)" if busy else "Ask (Enter)")
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
+
+    def focus_question(self) -> None:
+        self.question.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.question.selectAll()
+
+    def _on_submitted(self, text: str) -> None:
+        self.question.clear()
+        self.ask_requested.emit(text)
+
+    def _on_send_clicked(self) -> None:
+        if self._busy:
+            self.stop_requested.emit()
+            return
+        text = self.question.toPlainText().strip()
+        if text:
+            self._on_submitted(text)
+
+    def _on_link(self, href: str) -> None:
+        cite = parse_cite(href)
+        if cite is not None:
+            self.citation_clicked.emit(*cite)
+        elif href == SETTINGS_LINK:
+            self.settings_requested.emit()
+        elif href == SAMPLES_LINK:
+            self.samples_requested.emit()
+        elif href == ADD_FOLDER_LINK:
+            self.add_folder_requested.emit()

@@ -1,0 +1,168 @@
+"""ReportDialog: what happened to each file of a library (indexed, skipped, failed, pending) and why, with Retry."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.widgets.sources_panel import open_file
+from desktop.words import folder_name
+from engine.types import FileOutcome
+
+FILTERS = (
+    ("All files", None),
+    ("Indexed", "indexed"),
+    ("Skipped", "skipped"),
+    ("Failed", "failed"),
+    ("Pending", "pending"),
+)
+COLUMNS = ("File", "Status", "Reason", "Chunks")
+Index = QModelIndex | QPersistentModelIndex
+
+
+class OutcomeModel(QAbstractTableModel):
+    """Outcomes filtered by status and a text filter; paths shown relative to the library."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._library = ""
+        self._all: tuple[FileOutcome, ...] = ()
+        self._rows: tuple[FileOutcome, ...] = ()
+        self._status: str | None = None
+        self._text = ""
+
+    def set_outcomes(self, library: str, outcomes: Sequence[FileOutcome]) -> None:
+        self._library = library
+        self._all = tuple(sorted(outcomes, key=lambda o: o.path))
+        self._refilter()
+
+    def set_filter(self, status: str | None, text: str = "") -> None:
+        self._status, self._text = status, text.lower()
+        self._refilter()
+
+    def _refilter(self) -> None:
+        self.beginResetModel()
+        self._rows = tuple(
+            o
+            for o in self._all
+            if (self._status is None or o.status == self._status)
+            and (not self._text or self._text in o.path.lower() or self._text in o.reason.lower())
+        )
+        self.endResetModel()
+
+    def counts(self) -> Counter[str]:
+        return Counter(o.status for o in self._all)
+
+    def outcome(self, row: int) -> FileOutcome:
+        return self._rows[row]
+
+    def relative(self, path: str) -> str:
+        try:
+            return str(Path(path).relative_to(self._library))
+        except ValueError:
+            return path
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
+        if not index.isValid():
+            return None
+        outcome = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            values = (self.relative(outcome.path), outcome.status, outcome.reason, outcome.chunks or "")
+            return values[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{outcome.path}\n{outcome.reason}" if outcome.reason else outcome.path
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:  # noqa: N802
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+
+class ReportDialog(QDialog):
+    """Signals: retry_requested(library), excludes_requested(library), refresh_requested(library)."""
+
+    retry_requested = Signal(str)
+    excludes_requested = Signal(str)
+    refresh_requested = Signal(str)
+
+    def __init__(self, library: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.library = library
+        self.setWindowTitle(f"File report — {folder_name(library)}")
+        self.resize(860, 520)
+        self.model = OutcomeModel(self)
+        self.filter_combo = QComboBox()
+        for label, status in FILTERS:
+            self.filter_combo.addItem(label, status)
+        self.filter_combo.currentIndexChanged.connect(self._apply_filter)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Filter by name or reason")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._apply_filter)
+        self.summary = QLabel()
+        top = QHBoxLayout()
+        top.addWidget(self.filter_combo)
+        top.addWidget(self.search, 1)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(0, 330)
+        self.table.doubleClicked.connect(lambda index: open_file(self.model.outcome(index.row()).path))
+        self.retry_button = QPushButton("Retry failed")
+        self.retry_button.clicked.connect(lambda: self.retry_requested.emit(self.library))
+        self.excludes_button = QPushButton("Exclusions…")
+        self.excludes_button.clicked.connect(lambda: self.excludes_requested.emit(self.library))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.addButton(self.retry_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.addButton(self.excludes_button, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(library))
+        layout.addLayout(top)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.summary)
+        layout.addWidget(buttons)
+
+    def set_outcomes(self, outcomes: Sequence[FileOutcome]) -> None:
+        self.model.set_outcomes(self.library, outcomes)
+        counts = self.model.counts()
+        parts = [f"{counts.get(status, 0):,} {status}" for _label, status in FILTERS[1:]]
+        self.summary.setText(" · ".join(parts))
+        self.retry_button.setEnabled(counts.get("failed", 0) > 0)
+        self._apply_filter()
+
+    def set_status_filter(self, status: str | None) -> None:
+        for row in range(self.filter_combo.count()):
+            if self.filter_combo.itemData(row) == status:
+                self.filter_combo.setCurrentIndex(row)
+
+    def _apply_filter(self) -> None:
+        self.model.set_filter(self.filter_combo.currentData(), self.search.text())

@@ -1,0 +1,185 @@
+"""SourcesPanel: the passages behind an answer; a citation selects one, Open shows the file in its app."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QFont
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.rendering import highlight_html, reflow
+from desktop.resources import icon
+from desktop.theme import highlight_color
+from desktop.words import scores
+from engine.types import Hit
+
+HIT_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def hit_title(number: int, hit: Hit) -> str:
+    chunk = hit.chunk
+    page = f" · p. {chunk.page}" if chunk.page is not None else ""
+    return f"[{number}] {Path(chunk.path).name}{page}"
+
+
+def open_file(path: str) -> bool:
+    """Open the file in its default app. Page/line anchors are not portable across viewers, so the file opens at
+    its start; the page and heading are shown beside the passage."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def reveal(path: str) -> bool:
+    """Show a file's folder (or a folder itself) in the file manager."""
+    target = Path(path)
+    folder = target if target.is_dir() else target.parent
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+
+class SourcesPanel(QWidget):
+    """Signals: hit_selected(int number)."""
+
+    hit_selected = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._hits: tuple[Hit, ...] = ()
+        self._question = ""
+        self.title = QLabel("Sources")
+        self.title.setObjectName("paneTitle")
+        self.list = QListWidget()
+        self.list.setObjectName("sourcesList")
+        self.list.currentRowChanged.connect(self._on_row_changed)
+
+        self.path_label = QLabel()
+        self.path_label.setObjectName("sourcePath")
+        self.path_label.setWordWrap(True)
+        self.path_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.where_label = QLabel()
+        self.where_label.setObjectName("sourceWhere")
+        self.where_label.setWordWrap(True)
+        self.scores_label = QLabel()
+        self.scores_label.setObjectName("sourceScores")
+        self.scores_label.setWordWrap(True)
+        self.text = QTextBrowser()
+        self.text.setObjectName("sourceText")
+        self.text.setOpenLinks(False)
+        self.open_button = QPushButton("Open")
+        self.open_button.setIcon(icon("open"))
+        self.open_button.setToolTip("Open the file in its default app")
+        self.open_button.clicked.connect(self.open_current)
+        self.reveal_button = QPushButton("Show in folder")
+        self.reveal_button.setIcon(icon("reveal"))
+        self.reveal_button.clicked.connect(self.reveal_current)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.open_button)
+        buttons.addWidget(self.reveal_button)
+        buttons.addStretch(1)
+
+        detail = QWidget()
+        detail_layout = QVBoxLayout(detail)
+        detail_layout.setContentsMargins(0, 0, 0, 0)
+        detail_layout.addWidget(self.path_label)
+        detail_layout.addWidget(self.where_label)
+        detail_layout.addWidget(self.scores_label)
+        detail_layout.addWidget(self.text, 1)
+        detail_layout.addLayout(buttons)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.list)
+        splitter.addWidget(detail)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 8, 8, 8)
+        layout.addWidget(self.title)
+        layout.addWidget(splitter, 1)
+        self.show_hits((), "")
+
+    # -- content -----------------------------------------------------------------------------------
+    def show_hits(
+        self, hits: Sequence[Hit], question: str, cited: Sequence[int] = (), select: int | None = None
+    ) -> None:
+        self._hits = tuple(hits)
+        self._question = question
+        self.list.blockSignals(True)
+        self.list.clear()
+        for number, hit in enumerate(self._hits, start=1):
+            item = QListWidgetItem(hit_title(number, hit))
+            item.setToolTip(hit.chunk.path)
+            item.setData(HIT_ROLE, number)
+            if number in cited:
+                font = QFont(item.font())
+                font.setBold(True)
+                item.setFont(font)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        self.title.setText(f"Sources ({len(self._hits)})" if self._hits else "Sources")
+        if self._hits:
+            self.select(select or 1)
+        else:
+            self._show_detail(None)
+
+    def select(self, number: int) -> None:
+        if 1 <= number <= len(self._hits):
+            self.list.setCurrentRow(number - 1)
+            self._show_detail(number)
+
+    @property
+    def hits(self) -> tuple[Hit, ...]:
+        return self._hits
+
+    def current_number(self) -> int | None:
+        row = self.list.currentRow()
+        return row + 1 if 0 <= row < len(self._hits) else None
+
+    def current_hit(self) -> Hit | None:
+        number = self.current_number()
+        return self._hits[number - 1] if number else None
+
+    def _on_row_changed(self, row: int) -> None:
+        if 0 <= row < len(self._hits):
+            self._show_detail(row + 1)
+            self.hit_selected.emit(row + 1)
+
+    def _show_detail(self, number: int | None) -> None:
+        hit = self._hits[number - 1] if number else None
+        self.open_button.setEnabled(hit is not None)
+        self.reveal_button.setEnabled(hit is not None)
+        if hit is None:
+            self.path_label.setText("")
+            self.where_label.setText("Click a citation such as [1] to see the passage it points to.")
+            self.scores_label.setText("")
+            self.text.clear()
+            return
+        chunk = hit.chunk
+        self.path_label.setText(chunk.path)
+        where = [f"Source [{number}]"]
+        if chunk.page is not None:
+            where.append(f"page {chunk.page}")
+        if chunk.headings:
+            where.append(chunk.heading)
+        self.where_label.setText(" · ".join(where))
+        self.scores_label.setText(scores(hit.scores))
+        self.text.setHtml(highlight_html(reflow(chunk.text), self._question, highlight_color()))
+
+    # -- actions -----------------------------------------------------------------------------------
+    def open_current(self) -> None:
+        hit = self.current_hit()
+        if hit is not None:
+            open_file(hit.chunk.path)
+
+    def reveal_current(self) -> None:
+        hit = self.current_hit()
+        if hit is not None:
+            reveal(hit.chunk.path)

@@ -1,0 +1,128 @@
+"""TurnView: one question and its (streamed) answer, with a mode banner, clickable citations and Copy."""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+
+from desktop.chat_history import Turn
+from desktop.rendering import SETTINGS_LINK, answer_html, passages_html
+from desktop.resources import icon
+from desktop.words import count
+
+SEARCH_ONLY_BANNER = (
+    "<b>Search only</b> — no API key is set, so these are the best-matching passages, not a written answer. "
+    f'<a href="{SETTINGS_LINK}">Add a key in Settings</a> (Ctrl+,) to get answers.'
+)
+ABSTAINED_BANNER = "<b>Not in your documents</b> — nothing relevant enough was found to answer this."
+
+
+def _label(name: str, rich: bool = False) -> QLabel:
+    label = QLabel()
+    label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    flags = Qt.TextInteractionFlag.TextBrowserInteraction if rich else Qt.TextInteractionFlag.TextSelectableByMouse
+    label.setTextInteractionFlags(flags)
+    label.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
+    return label
+
+
+def banner_for(turn: Turn) -> tuple[str, str]:
+    """(tone, rich text) of the line above an answer; tone is '' when there is none."""
+    lines: list[tuple[str, str]] = []
+    if turn.mode == "search_only":
+        lines.append(("warn", SEARCH_ONLY_BANNER))
+    elif turn.mode == "abstained":
+        lines.append(("info", ABSTAINED_BANNER))
+    elif turn.stopped:
+        lines.append(("info", "<b>Stopped.</b>"))
+    elif turn.mode == "error":
+        lines.append(("error", f"<b>The answer could not be generated.</b> {html.escape(turn.error or '')}"))
+    if turn.note:
+        lines.append(("info", html.escape(turn.note)))
+    if not lines:
+        return "", ""
+    return lines[0][0], "<br>".join(text for _tone, text in lines)
+
+
+def body_html(index: int, turn: Turn) -> str:
+    """The answer area: rendered Markdown for generated text, else the list of passages found."""
+    if turn.mode in ("llm", "streaming") or (turn.mode == "error" and turn.text):
+        body = answer_html(turn.text, index, len(turn.hits)) if turn.text else ""
+        if turn.mode == "error" and turn.hits and not turn.stopped:
+            body += "<p><b>Sources found:</b></p>" + passages_html(turn.hits, index, turn.cited)
+        return body
+    if turn.mode == "abstained" and turn.hits:
+        return "<p>The closest passages were:</p>" + passages_html(turn.hits, index)
+    if turn.mode in ("search_only", "error") and turn.hits:
+        return passages_html(turn.hits, index, turn.cited)
+    return ""
+
+
+def footer_text(turn: Turn) -> str:
+    if turn.mode == "pending":
+        return "Searching your documents…"
+    if turn.mode == "streaming":
+        return f"Found {count(len(turn.hits), 'passage')} · writing the answer…"
+    if not turn.hits:
+        return ""
+    cited = f" · {len(turn.cited)} cited" if turn.cited and turn.mode == "llm" else ""
+    return f"{count(len(turn.hits), 'source')}{cited}"
+
+
+class TurnView(QFrame):
+    """Signals: link_activated(str) for cite: and settings: links."""
+
+    link_activated = Signal(str)
+
+    def __init__(self, index: int, turn: Turn, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("turn")
+        self.index = index
+        self.turn = turn
+        self.question = _label("question")
+        self.banner = _label("banner", rich=True)
+        self.answer = _label("answer", rich=True)
+        self.footer = QLabel()
+        self.footer.setObjectName("turnFooter")
+        self.copy_button = QToolButton()
+        self.copy_button.setIcon(icon("copy"))
+        self.copy_button.setToolTip("Copy the answer")
+        self.copy_button.setAutoRaise(True)
+        self.copy_button.clicked.connect(self.copy)
+        for label in (self.banner, self.answer):
+            label.linkActivated.connect(self.link_activated)
+        footer = QHBoxLayout()
+        footer.setContentsMargins(0, 0, 0, 0)
+        footer.addWidget(self.footer, 1)
+        footer.addWidget(self.copy_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.question)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.answer)
+        layout.addLayout(footer)
+        self.set_turn(turn)
+
+    def set_turn(self, turn: Turn) -> None:
+        self.turn = turn
+        self.question.setText(turn.question)
+        tone, banner = banner_for(turn)
+        self.banner.setVisible(bool(banner))
+        self.banner.setProperty("tone", tone)
+        self.banner.setText(banner)
+        self.banner.style().unpolish(self.banner)
+        self.banner.style().polish(self.banner)
+        body = body_html(self.index, turn)
+        self.answer.setVisible(bool(body))
+        self.answer.setText(body)
+        self.footer.setText(footer_text(turn))
+        self.copy_button.setEnabled(bool(turn.text))
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.turn.text)
