@@ -168,4 +168,5 @@ class AppController(QObject):
     def shutdown(self) -> bool:
         """Cancel the question and indexing, close the engine on its thread, join the threads."""
         self.chat.stop()
+        self.libraries.stop_watching()
         return self.host.shutdown()

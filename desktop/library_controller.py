@@ -11,6 +11,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.engine_host import EngineHost, JobFailure, JobHandle
 from engine.types import IndexReport, LibraryInfo, Progress
+from engine.watcher import ChangeBatch, FolderWatcher
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,10 @@ class LibraryController(QObject):
         libraries_changed(tuple[LibraryView, ...]); progress_changed(IndexView | None);
         indexed(str library, IndexReport); report_ready(str library, tuple[FileOutcome, ...]);
         notice(str); status_stale()
+
+    Libraries are watched (engine.watcher, its own thread): a debounced batch of changes arrives through the queued
+    `_changes_arrived` signal and becomes an indexing job for just those paths (or a rescan), queued behind any job
+    already running for that library.
     """
 
     libraries_changed = Signal(object)
@@ -51,6 +56,7 @@ class LibraryController(QObject):
     report_ready = Signal(str, object)
     notice = Signal(str)
     status_stale = Signal()
+    _changes_arrived = Signal(object)
 
     def __init__(self, host: EngineHost, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -64,6 +70,9 @@ class LibraryController(QObject):
         self._stopped: set[str] = set()  # cancelled runs: shown as incomplete until indexed again
         self._models_ready = False
         self._paused = False
+        self._watcher: FolderWatcher | None = None
+        self._dirty: dict[str, set[str] | None] = {}  # changes seen while a job ran: paths, or None = rescan
+        self._changes_arrived.connect(self._on_changes)
 
     # -- queries -----------------------------------------------------------------------------------
     def views(self) -> tuple[LibraryView, ...]:
@@ -117,6 +126,8 @@ class LibraryController(QObject):
     def set_infos(self, infos: Iterable[LibraryInfo]) -> None:
         infos = tuple(infos)
         self._infos = {i.path: i for i in infos}
+        for info in infos:
+            self._watch(info.path, info.excludes)
         known = [p for p in self._order if p in self._infos]
         self._order = known + [i.path for i in infos if i.path not in known]
         self._changed()
@@ -153,8 +164,9 @@ class LibraryController(QObject):
         self.index(library)
         self.refresh()
 
-    def index(self, library: str, *, retry_failed: bool = False) -> None:
+    def index(self, library: str, *, retry_failed: bool = False, only_paths: frozenset[str] | None = None) -> None:
         if library in self._jobs:
+            self._note_dirty(library, only_paths)
             return
         if not self._models_ready:
             if library not in self._waiting:
@@ -167,6 +179,7 @@ class LibraryController(QObject):
             "index_library",
             library,
             retry_failed=retry_failed,
+            only_paths=None if only_paths is None else set(only_paths),
             on_done=lambda report, lib=library: self._on_indexed(lib, report),
             on_error=lambda failure, lib=library: self._on_index_failed(lib, failure),
             on_progress=lambda progress, lib=library: self._on_progress(lib, progress),
@@ -191,6 +204,9 @@ class LibraryController(QObject):
         self._changed()
 
     def _on_removed(self, library: str) -> None:
+        if self._watcher is not None:
+            self._watcher.unwatch(library)
+        self._dirty.pop(library, None)
         self._infos.pop(library, None)
         self._stopped.discard(library)
         self._errors.pop(library, None)
@@ -259,6 +275,41 @@ class LibraryController(QObject):
         self._progress.pop(library, None)
         if not self._jobs:
             self._paused = False
+        if library in self._dirty:  # files changed while it ran: pick them up now
+            self.index(library, only_paths=_frozen(self._dirty.pop(library)))
+
+    # -- watching ----------------------------------------------------------------------------------
+    def _watch(self, library: str, excludes: tuple[str, ...] = ()) -> None:
+        try:
+            if self._watcher is None:
+                self._watcher = FolderWatcher(self._changes_arrived.emit)
+                self._watcher.start()
+            self._watcher.watch(library, excludes)
+        except OSError as exc:  # e.g. the inotify watch limit; indexing at start still catches up
+            log.warning("cannot watch %s: %s", library, exc)
+
+    def stop_watching(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+            self._watcher = None
+
+    def _on_changes(self, batch: ChangeBatch) -> None:
+        if batch.library not in self._infos:
+            return
+        only = None if batch.rescan else frozenset(batch.paths)
+        if not self._models_ready:
+            if batch.library not in self._waiting:
+                self._waiting.append(batch.library)
+            return
+        self.index(batch.library, only_paths=only)
+
+    def _note_dirty(self, library: str, only_paths: frozenset[str] | None) -> None:
+        if library not in self._dirty and only_paths is not None:
+            self._dirty[library] = set(only_paths)
+        elif only_paths is None or self._dirty.get(library) is None:
+            self._dirty[library] = None
+        else:
+            self._dirty[library].update(only_paths)
 
     def _on_indexed(self, library: str, report: IndexReport) -> None:
         self._finish_job(library)
@@ -287,3 +338,7 @@ class LibraryController(QObject):
     def _on_failure_notice(self, failure: JobFailure) -> None:
         if not failure.cancelled:
             self.notice.emit(failure.message)
+
+
+def _frozen(paths: set[str] | None) -> frozenset[str] | None:
+    return None if paths is None else frozenset(paths)

@@ -81,3 +81,22 @@ def test_progress_panel_shows_counts_pause_resume_and_cancel(qtbot, make_window,
     view = window.library_panel.view(library)
     assert view.state in ("incomplete", "ready")
     assert not window.progress_panel.isVisible()
+
+
+def test_watched_library_follows_file_changes(qtbot, make_window, engine_config, docs):
+    """A file added, edited or deleted while the window is open is indexed within 10 s, without a click."""
+    window = make_window(engine_config)
+    wait_ready(qtbot, window)
+    window.add_folders([str(docs)])
+    library = str(docs.resolve())
+    wait_library_state(qtbot, window, library, "ready")
+
+    def files() -> int:
+        view = window.library_panel.view(library)
+        return view.info.files if view and view.info else -1
+
+    assert files() == 3
+    (docs / "added.md").write_text("# Added\n\nA note written while the app runs.\n", encoding="utf-8")
+    qtbot.waitUntil(lambda: files() == 4, timeout=10_000)
+    (docs / "added.md").unlink()
+    qtbot.waitUntil(lambda: files() == 3, timeout=10_000)
