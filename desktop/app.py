@@ -84,11 +84,34 @@ def main(argv: Sequence[str] | None = None) -> int:
                 window.add_folders(folders)
 
         QTimer.singleShot(0, start)  # after the window has painted
+        wake = _close_on_signals(window)
         code = app.exec()
+        wake.stop()
     finally:
         host.shutdown()  # a no-op when closing the window already did it; never leave threads running
         instance.close()
     return int(code)
+
+
+def _close_on_signals(window) -> object:
+    """Ctrl+C in a terminal or SIGTERM closes the window the normal way (clean engine shutdown).
+
+    Python runs signal handlers only between bytecodes, so a timer wakes the interpreter a few times a second.
+    """
+    import signal
+
+    from PySide6.QtCore import QTimer
+
+    def close(_signum: int, _frame: object) -> None:
+        QTimer.singleShot(0, window.close)
+
+    for name in ("SIGINT", "SIGTERM"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), close)
+    timer = QTimer(window)
+    timer.timeout.connect(lambda: None)
+    timer.start(250)
+    return timer
 
 
 if __name__ == "__main__":

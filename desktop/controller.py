@@ -157,7 +157,8 @@ class AppController(QObject):
         data_dir_changed = config.data_dir != self.config.data_dir
         self.config = config
         self.libraries.stop_all()
-        self.cancel_models()
+        self.chat.stop()
+        self.host.drop(self._load_handle)
         self._load_handle = None
         if data_dir_changed:
             self.chat.set_store(ChatStore(config.data_dir / CHATS_FOLDER))

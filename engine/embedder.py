@@ -37,10 +37,14 @@ class TokenCounter:
 
     def offsets(self, text: str) -> list[tuple[int, int]]:
         """(start, end) character spans of each token, without special tokens and without truncation."""
-        return [(int(s), int(e)) for s, e in self._backend.encode(text, add_special_tokens=False).offsets]
+        return [(int(s), int(e)) for s, e in self._encode(text).offsets]
 
     def count(self, text: str) -> int:
-        return len(self._backend.encode(text, add_special_tokens=False).ids)
+        return len(self._encode(text).ids)
+
+    def _encode(self, text: str):
+        # encode_batch releases the GIL (plain encode does not): a long document must not freeze the GUI thread.
+        return self._backend.encode_batch([text], add_special_tokens=False)[0]
 
 
 def normalize_rows(vectors: np.ndarray, dims: int | None) -> np.ndarray:
@@ -147,7 +151,10 @@ class Embedder:
         except Exception as exc:
             raise ModelLoadError(f"Could not load embedding model {self._model_name!r} from {path}: {exc}") from exc
         # Qwen3 allows 32k tokens; long chunks would otherwise blow memory.
-        st.max_seq_length = self._max_seq_length
+        limit = getattr(getattr(st[0], "auto_model", None), "config", None)
+        limit = getattr(limit, "max_position_embeddings", None)
+        # ...but never past the model's own positions (all-MiniLM has 512).
+        st.max_seq_length = min(self._max_seq_length, limit) if isinstance(limit, int) else self._max_seq_length
         st.eval()
         return st
 

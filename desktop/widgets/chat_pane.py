@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -30,6 +32,8 @@ EMPTY_HTML = (
     f'<p><a href="{ADD_FOLDER_LINK}">Add a folder…</a> &nbsp;·&nbsp; '
     f'<a href="{SAMPLES_LINK}">Try the sample documents</a></p>'
 )
+MIN_REDRAW_MS = 50
+REDRAW_BUDGET = 4  # wait 4x the last redraw's cost before the next one
 READY_HTML = "<h2>Ask your documents</h2><p>Type a question below. <b>Ctrl+L</b> jumps here, <b>Esc</b> stops.</p>"
 
 
@@ -76,6 +80,11 @@ class ChatPane(QWidget):
         super().__init__(parent)
         self._views: list[TurnView] = []
         self._busy = False
+        self._pending: dict[int, Turn] = {}
+        self._redraw_ms = 0.0
+        self._render_timer = QTimer(self)
+        self._render_timer.setSingleShot(True)
+        self._render_timer.timeout.connect(self._render_pending)
         self.title = QLabel("New chat")
         self.title.setObjectName("paneTitle")
         self.new_chat_button = QToolButton()
@@ -127,6 +136,8 @@ class ChatPane(QWidget):
 
     # -- conversation ------------------------------------------------------------------------------
     def set_chat(self, chat: Chat) -> None:
+        self._pending.clear()
+        self._render_timer.stop()
         for view in self._views:
             view.setParent(None)
             view.deleteLater()
@@ -149,11 +160,30 @@ class ChatPane(QWidget):
             self._scroll_to_bottom()
 
     def update_turn(self, index: int, turn: Turn) -> None:
+        """Show a turn's new state. While streaming, redraws are spaced so that they take at most ~1/4 of the GUI
+        thread's time: a long answer costs tens of milliseconds to lay out, and tokens arrive 20 times a second."""
         if not 0 <= index < len(self._views):
             return
+        if turn.mode == "streaming":
+            self._pending[index] = turn
+            if not self._render_timer.isActive():
+                self._render_timer.start(max(MIN_REDRAW_MS, int(self._redraw_ms * REDRAW_BUDGET)))
+            return
+        self._pending.pop(index, None)
+        self._render(index, turn)
+
+    def _render_pending(self) -> None:
+        pending, self._pending = self._pending, {}
+        for index, turn in pending.items():
+            self._render(index, turn)
+
+    def _render(self, index: int, turn: Turn) -> None:
+        started = time.perf_counter()
         bar = self.scroll.verticalScrollBar()
         follow = bar.value() >= bar.maximum() - 40
         self._views[index].set_turn(turn)
+        self._views[index].layout().activate()
+        self._redraw_ms = (time.perf_counter() - started) * 1000 * 3  # layout and paint follow; roughly 2x more
         if follow:
             self._scroll_to_bottom()
 

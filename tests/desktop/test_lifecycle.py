@@ -118,3 +118,17 @@ def test_listen_reclaims_a_name_left_by_a_crashed_instance(qtbot, tmp_path):
     finally:
         instance.close()
         stale.unlink(missing_ok=True)
+
+
+def test_a_data_dir_held_by_another_process_is_refused_clearly(qtbot, make_window, engine_config):
+    holder = Engine(engine_config)
+    holder.open()  # e.g. `tansaku index` running in a terminal
+    try:
+        window = make_window(engine_config)
+        qtbot.waitUntil(lambda: bool(window.errors), timeout=30_000)
+    finally:
+        holder.close()
+    title, text = window.errors[0]
+    assert "could not open" in title and "Another Tansaku process" in text
+    assert window.controller.models.state == "closed"
+    assert window.model_banner.isVisible() and "could not be opened" in window.model_banner.text.text()

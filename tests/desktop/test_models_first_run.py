@@ -58,3 +58,27 @@ def test_keyword_search_works_when_the_models_are_gone(qtbot, make_window, engin
     assert turn.hits[0].chunk.path.endswith("bread.txt")
     assert turn.hits[0].scores.bm25 is not None and turn.hits[0].scores.dense is None
     assert "Keyword search only" in window.chat_pane.turn_view(0).banner.text()
+
+
+def test_download_progress_shows_size_and_cancel(qtbot):
+    from desktop.controller import ModelsView
+    from desktop.engine_host import ModelCheck
+    from desktop.widgets.model_banner import ModelBanner
+
+    banner = ModelBanner()
+    qtbot.addWidget(banner)
+    missing = (ModelCheck("embedder", "Qwen/Qwen3-Embedding-0.6B", False, 1_191_000_000),)
+    banner.set_view(ModelsView("missing", missing=missing))
+    assert "Qwen3-Embedding-0.6B</b> (1.2 GB)" in banner.text.text()
+    assert not banner.cancel_button.isVisibleTo(banner)
+
+    banner.set_view(
+        ModelsView("downloading", missing=missing, download=("Qwen/Qwen3-Embedding-0.6B", 312_000_000, 1_191_000_000))
+    )
+    assert "312.0 MB of 1.2 GB" in banner.text.text()
+    assert banner.cancel_button.isVisibleTo(banner) and not banner.download_button.isVisibleTo(banner)
+    assert banner.bar.maximum() > 0 and 0.25 < banner.bar.value() / banner.bar.maximum() < 0.28
+    cancelled = []
+    banner.cancel_requested.connect(lambda: cancelled.append(True))
+    banner.cancel_button.click()
+    assert cancelled == [True]

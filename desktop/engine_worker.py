@@ -1,0 +1,308 @@
+"""EngineWorker: runs jobs on the engine (or answer) thread; payload types it sends back to the GUI thread.
+
+Quick read-only jobs are *urgent*: they are also served from inside a running indexing job at its progress points
+(between files and embedding batches), still on the engine thread, and while an indexing job is paused.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal, Slot
+
+from engine.cancel import CancelToken
+from engine.config import EngineConfig
+from engine.errors import Cancelled, EngineError, LLMError
+
+log = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_S = 0.1  # ~10 progress signals per second
+TOKEN_INTERVAL_S = 0.05  # ~20 token signals per second
+PAUSE_POLL_S = 0.05
+FINAL_PHASES = frozenset({"done", "cancelled"})  # always delivered; the others are throttled
+
+URGENT_KINDS = frozenset({"search", "report", "libraries", "status", "models_state", "get_excludes", "set_excludes"})
+ANSWER_KINDS = frozenset({"answer"})
+
+EngineFactory = Callable[[EngineConfig], Any]
+
+
+def default_factory(config: EngineConfig) -> Any:
+    from engine.engine import Engine  # imported on the engine thread, after the window is up
+
+    return Engine(config)
+
+
+@dataclass(frozen=True)
+class JobFailure:
+    """Why a job failed, as plain values (never the exception object, which may hold frames and widgets)."""
+
+    kind: str
+    error_type: str
+    message: str
+    llm_kind: str | None = None
+    status: int | None = None
+    unexpected: bool = False
+
+    @property
+    def cancelled(self) -> bool:
+        return self.error_type == "Cancelled"
+
+    @classmethod
+    def from_exception(cls, kind: str, exc: BaseException) -> JobFailure:
+        unexpected = not isinstance(exc, EngineError)
+        message = str(exc) or type(exc).__name__
+        if unexpected:
+            message = f"Unexpected error ({type(exc).__name__}: {message}). Details are in the log."
+        llm_kind = exc.kind if isinstance(exc, LLMError) else None
+        status = exc.status if isinstance(exc, LLMError) else None
+        return cls(kind, type(exc).__name__, message, llm_kind, status, unexpected)
+
+
+@dataclass(frozen=True)
+class EngineSnapshot:
+    """What the GUI needs after the engine opens: status, model state and libraries."""
+
+    status: dict
+    models: dict
+    libraries: tuple
+
+
+@dataclass(frozen=True)
+class ModelCheck:
+    """One model the config needs: whether it loads offline, and its download size when known."""
+
+    role: str
+    model: str
+    available: bool
+    download_bytes: int | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class Job:
+    """One request: kind names an Engine method (or a lifecycle step); the token is shared with the GUI."""
+
+    id: int
+    kind: str
+    args: tuple = ()
+    kwargs: tuple = ()
+    token: CancelToken = field(default_factory=CancelToken)
+    gate: threading.Event = field(default_factory=threading.Event)  # set = paused
+
+
+class EngineBox:
+    """The current Engine, shared by both workers; only the engine thread replaces it."""
+
+    def __init__(self) -> None:
+        self.engine: Any = None
+
+    def require(self) -> Any:
+        if self.engine is None:
+            raise EngineError("The engine is not open yet.")
+        return self.engine
+
+
+class _Throttle:
+    """Calls emit at most every interval seconds (the first call and `final` ones always pass)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.last = 0.0
+
+    def ready(self, final: bool = False) -> bool:
+        now = time.monotonic()
+        if final or now - self.last >= self.interval:
+            self.last = now
+            return True
+        return False
+
+
+class _TokenBuffer:
+    """Coalesces streamed tokens into chunks emitted ~20 times a second."""
+
+    def __init__(self, emit: Callable[[str], None]) -> None:
+        self._emit = emit
+        self._parts: list[str] = []
+        self._throttle = _Throttle(TOKEN_INTERVAL_S)
+
+    def __call__(self, token: str) -> None:
+        self._parts.append(token)
+        if self._throttle.ready():
+            self.flush()
+
+    def flush(self) -> None:
+        if self._parts:
+            text = "".join(self._parts)
+            self._parts.clear()
+            self._emit(text)
+
+
+class EngineWorker(QObject):
+    """Runs jobs on the thread it was moved to.
+
+    Signals:
+        finished(job_id, result), failed(job_id, JobFailure), progress(job_id, Progress),
+        models_progress(job_id, stage, done, total), tokens(job_id, text)
+    """
+
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+    progress = Signal(int, object)
+    models_progress = Signal(int, str, int, int)
+    tokens = Signal(int, str)
+
+    def __init__(self, box: EngineBox, factory: EngineFactory, closing: threading.Event) -> None:
+        super().__init__()  # no parent: it is moved to its thread
+        self._box = box
+        self._factory = factory
+        self._closing = closing
+        self._urgent: queue.SimpleQueue[Job] = queue.SimpleQueue()
+        self._in_urgent = False
+
+    # -- entry points (queued from the GUI thread) -------------------------------------------------
+    @Slot(object)
+    def run(self, job: Job) -> None:
+        if self._closing.is_set() and job.kind != "shutdown":
+            return
+        self._execute(job)
+
+    @Slot()
+    def drain(self) -> None:
+        """Run every waiting urgent job (also called from inside long jobs at their progress points)."""
+        if self._in_urgent:
+            return
+        self._in_urgent = True
+        try:
+            while True:
+                try:
+                    job = self._urgent.get_nowait()
+                except queue.Empty:
+                    return
+                if not self._closing.is_set():
+                    self._execute(job)
+        finally:
+            self._in_urgent = False
+
+    def put_urgent(self, job: Job) -> None:
+        """Called from the GUI thread; a queued `drain` call follows so an idle worker runs it at once."""
+        self._urgent.put(job)
+
+    # -- execution ---------------------------------------------------------------------------------
+    def _execute(self, job: Job) -> None:
+        try:
+            if job.token.cancelled:
+                raise Cancelled("cancelled before it started")
+            result = getattr(self, f"_job_{job.kind}", None) or self._passthrough
+            value = result(job)
+        except Exception as exc:  # noqa: BLE001 - every failure must reach the GUI as words
+            if not isinstance(exc, EngineError):
+                log.exception("Engine job %s (%s) failed", job.id, job.kind)
+            self.failed.emit(job.id, JobFailure.from_exception(job.kind, exc))
+            return
+        self.finished.emit(job.id, value)
+
+    def _passthrough(self, job: Job) -> Any:
+        value = getattr(self._box.require(), job.kind)(*job.args, **dict(job.kwargs))
+        return tuple(value) if isinstance(value, list) else value
+
+    def _snapshot(self) -> EngineSnapshot:
+        eng = self._box.require()
+        return EngineSnapshot(eng.status(), eng.models_state(), tuple(eng.libraries()))
+
+    def _job_open(self, job: Job) -> EngineSnapshot:
+        (config,) = job.args
+        engine = self._factory(config)
+        engine.open()
+        self._box.engine = engine
+        return self._snapshot()
+
+    def _job_reconfigure(self, job: Job) -> EngineSnapshot:
+        self._close_engine()
+        return self._job_open(job)
+
+    def _job_shutdown(self, job: Job) -> None:
+        try:
+            self._close_engine()
+        finally:
+            thread = self.thread()
+            if thread is not None:
+                thread.quit()
+
+    def _close_engine(self) -> None:
+        engine, self._box.engine = self._box.engine, None
+        if engine is not None:
+            engine.close()
+
+    def _job_check_models(self, job: Job) -> tuple[ModelCheck, ...]:
+        from engine.model_files import is_model_available, model_download_size
+
+        config = self._box.require().config
+        wanted = [("embedder", config.embed_model)] + ([("reranker", config.rerank_model)] if config.rerank else [])
+        checks = []
+        for role, model in wanted:
+            available = is_model_available(model, config.models_dir)
+            size = None if available else model_download_size(model)
+            checks.append(ModelCheck(role, model, available, size))
+        return tuple(checks)
+
+    def _job_load_models(self, job: Job) -> dict:
+        throttle = _Throttle(PROGRESS_INTERVAL_S)
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if throttle.ready(final=total > 0 and done >= total):
+                self.models_progress.emit(job.id, stage, int(done), int(total))
+
+        eng = self._box.require()
+        eng.load_models(on_progress=on_progress, cancel=job.token)
+        return eng.models_state()
+
+    def _job_warm_up(self, job: Job) -> None:
+        """Import and open what the first indexing run and answer need (store client, OpenAI SDK) now, at startup.
+
+        Those imports hold the GIL for hundreds of milliseconds at a time (C extension set-up); done in the middle of
+        indexing or of a streamed answer they would freeze the window.
+        """
+        eng = self._box.require()
+        warm_up = getattr(eng, "warm_up", None)
+        if callable(warm_up):
+            warm_up()
+            return
+        eng.store(need_model=False)
+        _ = eng.answerer
+        # Imported for their side effect: the SDK builds its models and chat resources now, not at the first answer.
+        import openai.resources.chat.completions  # noqa: F401
+        import openai.types.chat  # noqa: F401
+
+    def _job_index_library(self, job: Job) -> Any:
+        throttle = _Throttle(PROGRESS_INTERVAL_S)
+
+        def on_progress(progress: Any) -> None:
+            if throttle.ready(final=progress.phase in FINAL_PHASES):
+                self.progress.emit(job.id, progress)
+            self.drain()
+            self._wait_while_paused(job)
+
+        kwargs = dict(job.kwargs)
+        return self._box.require().index_library(*job.args, cancel=job.token, on_progress=on_progress, **kwargs)
+
+    def _wait_while_paused(self, job: Job) -> None:
+        while job.gate.is_set() and not job.token.cancelled and not self._closing.is_set():
+            self.drain()
+            time.sleep(PAUSE_POLL_S)
+
+    def _job_search(self, job: Job) -> tuple:
+        kwargs = dict(job.kwargs)
+        return tuple(self._box.require().search(*job.args, cancel=job.token, **kwargs))
+
+    def _job_answer(self, job: Job) -> Any:
+        buffer = _TokenBuffer(lambda text: self.tokens.emit(job.id, text))
+        try:
+            return self._box.require().answer(*job.args, on_token=buffer, cancel=job.token)
+        finally:
+            buffer.flush()
