@@ -1,0 +1,168 @@
+"""Benchmark 1 "Indexing": the engine vs the tutorial's per-chunk loop, Qwen3-0.6B-shaped model, tokens/s.
+
+    python -m tests.perf.bench_indexing                     # ../shared/data/milvus-docs-2.4.x-en/faq, both once
+    python -m tests.perf.bench_indexing --files 2 --repeats 3
+
+Both pipelines index the same Markdown files into their own fresh Milvus Lite folder, in this process, after their
+model is loaded and warmed up. Throughput = the files' tokens (their full text, counted once with the model's
+tokenizer, no special tokens) / wall time, so both are counted the same way whatever their chunking does.
+The engine: Engine.index_library (heading-aware 512-token chunks, length-sorted batches of 16, CPU fast path
+"auto"). The tutorial: split on "# ", one fp32 `encode([text])` per chunk, one insert at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.config import EngineConfig
+from engine.engine import Engine
+from tests.perf.baseline_tutorial import TutorialEmbedder, index_chunks, tutorial_chunks
+from tests.support.tiny_models import build_qwen3_shaped_embedder
+
+FAQ = Path(__file__).resolve().parents[3] / "shared" / "data" / "milvus-docs-2.4.x-en" / "faq"
+CACHE = Path(__file__).resolve().parent / ".cache"
+
+
+def count_tokens(tokenizer, files: list[Path]) -> int:
+    return sum(len(tokenizer(p.read_text(encoding="utf-8"), add_special_tokens=False)["input_ids"]) for p in files)
+
+
+def time_runs(label: str, runs: int, once: Callable[[Path], float]) -> list[float]:
+    """Seconds reported by `once(fresh_dir)` (it times its own indexing part); every run gets an empty folder."""
+    times = []
+    for i in range(runs):
+        work = Path(tempfile.mkdtemp(prefix=f"bench-{label}-"))
+        try:
+            times.append(once(work))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        print(f"  {label} run {i + 1}: {times[-1]:.1f} s", file=sys.stderr, flush=True)
+    return times
+
+
+@dataclass
+class TutorialRun:
+    times: list[float]
+    chunks: list[str]
+    encoded: int
+    vectors: list[list[float]]  # fp32 reference embeddings of `chunks`, from the last run
+
+
+def bench_tutorial(model: Path, files: list[Path], runs: int) -> TutorialRun:
+    embedder = TutorialEmbedder(model)
+    embedder.emb_text("warm up")
+    chunks = tutorial_chunks(FAQ, files)
+    lengths = [len(embedder.tokenizer(c)["input_ids"]) for c in chunks]
+    vectors: list[list[float]] = []
+
+    def once(work: Path) -> float:
+        started = time.perf_counter()
+        vectors[:] = index_chunks(embedder, chunks, str(work / "milvus_demo.db"))
+        return time.perf_counter() - started
+
+    return TutorialRun(time_runs("tutorial", runs, once), chunks, sum(lengths), vectors)
+
+
+def fast_path_cosines(model: Path, run: TutorialRun, fast_path: str, sample: int = 32) -> tuple[str, np.ndarray]:
+    """Cosine of the engine's embeddings (its CPU fast path) to the tutorial's fp32 ones, on chunks that fit 512."""
+    from engine.embedder import Embedder
+
+    embedder = Embedder(str(model), cache_dir=CACHE, device="cpu", max_seq_length=576, cpu_fast_path=fast_path)
+    counter = embedder.token_counter()
+    fits = [i for i, c in enumerate(run.chunks) if c.strip() and counter.count(c) <= 512]
+    picked = fits[:: max(1, len(fits) // sample)][:sample]
+    ours = embedder.embed_documents([run.chunks[i] for i in picked])
+    ref = np.asarray([run.vectors[i] for i in picked], dtype=np.float32)
+    ref /= np.linalg.norm(ref, axis=1, keepdims=True)
+    return embedder.fast_path, np.sum(ours * ref, axis=1)
+
+
+def bench_engine(model: Path, files: list[Path], runs: int, fast_path: str) -> tuple[list[float], int, int, str]:
+    source = Path(tempfile.mkdtemp(prefix="bench-faq-"))
+    for p in files:  # only the chosen files, in a folder of their own (the engine indexes folders)
+        shutil.copy2(p, source / p.name)
+    stats: dict[str, object] = {}
+
+    def once(work: Path) -> float:
+        config = EngineConfig(data_dir=work, embed_model=str(model), device="cpu", cpu_fast_path=fast_path)
+        with Engine(config) as engine:
+            engine.load_models(rerank=False)  # model loading is not indexing: both pipelines load before the clock
+            engine.embedder.embed_documents(["warm up"])
+            started = time.perf_counter()
+            report = engine.index_library(source)
+            seconds = time.perf_counter() - started
+            stats.update(chunks=report.chunks_embedded, tokens=report.tokens_embedded, fast=engine.embedder.fast_path)
+        gc.collect()
+        return seconds
+
+    try:
+        times = time_runs("engine", runs, once)
+    finally:
+        shutil.rmtree(source, ignore_errors=True)
+    return times, int(stats["chunks"]), int(stats["tokens"]), str(stats["fast"])
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m tests.perf.bench_indexing", description=__doc__.split("\n")[0])
+    p.add_argument("--files", type=int, help="only the first N files of faq/ (sorted by name)")
+    p.add_argument("--repeats", type=int, default=1, help="runs of each pipeline (median reported)")
+    p.add_argument("--fast-path", choices=("auto", "int8", "fp32"), default="auto")
+    p.add_argument("--no-cosine", action="store_true", help="skip the fast-path vs fp32 cosine check")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not FAQ.is_dir():
+        sys.exit(f"missing corpus: {FAQ}")
+    files = sorted(FAQ.glob("*.md"))[: args.files] if args.files else sorted(FAQ.glob("*.md"))
+    model = build_qwen3_shaped_embedder(CACHE)
+    load_before = os.getloadavg()[0]
+    tutorial = bench_tutorial(model, files, args.repeats)
+    gc.collect()  # the tutorial's fp32 model is no longer referenced
+    e_times, e_chunks, e_tokens, fast = bench_engine(model, files, args.repeats, args.fast_path)
+    from transformers import AutoTokenizer
+
+    tokens = count_tokens(AutoTokenizer.from_pretrained(str(model)), files)
+    t_med, e_med = statistics.median(tutorial.times), statistics.median(e_times)
+    t_chunks, t_encoded = len(tutorial.chunks), tutorial.encoded
+    print(f"Indexing {len(files)} files of {FAQ} ({tokens} tokens), Qwen3-0.6B-shaped embedder, CPU")
+    print(
+        f"torch threads {_threads()}, load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}, runs {args.repeats}"
+    )
+    print("| pipeline | chunks | tokens encoded | median s | tokens/s |")
+    print("| --- | --- | --- | --- | --- |")
+    print(
+        f"| tutorial (split '# ', encode per chunk, fp32) | {t_chunks} | {t_encoded} | {t_med:.1f} | {tokens / t_med:.1f} |"
+    )
+    print(f"| engine (index_library, {fast}) | {e_chunks} | {e_tokens} | {e_med:.1f} | {tokens / e_med:.1f} |")
+    print(f"ratio engine/tutorial: {t_med / e_med:.2f}x (goal >= 2.5)")
+    if not args.no_cosine:
+        label, cos = fast_path_cosines(model, tutorial, args.fast_path)
+        print(
+            f"embedding cosine, engine {label} vs tutorial fp32, {len(cos)} chunks: "
+            f"min {cos.min():.4f}, mean {cos.mean():.4f} (goal >= 0.99)"
+        )
+    return 0
+
+
+def _threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
