@@ -103,3 +103,22 @@ def test_chunk_store_works_against_a_milvus_server(server_uri: str) -> None:
     with ChunkStore(server_uri, dims=DIMS, model_name="test/model") as again:
         assert again.stored_model() == ("test/model", DIMS)
         assert again.count() == 2
+
+
+@pytest.mark.slow
+def test_cli_indexes_and_searches_through_store_uri(server_uri: str, tmp_path: Path, tiny_models) -> None:
+    """`tansaku index/search --store http://…`: the code path a Milvus cluster or Zilliz Cloud uses."""
+    import json
+
+    from tests.integration.helpers import write_library
+    from tests.integration.test_cli import run_cli
+
+    lib = write_library(tmp_path / "lib", n_files=3)
+    data = tmp_path / "data"
+    run_cli(["index", str(lib), "--store", server_uri], data, tiny_models)
+    out = run_cli(["search", "ZX2Q3", "--json", "--mode", "bm25", "--no-rerank", "--store", server_uri],
+                  data, tiny_models)
+    assert "ZX2Q3" in json.loads(out.stdout)["hits"][0]["text"]
+    hybrid = json.loads(run_cli(["search", "ZX2Q3", "--json", "--store", server_uri], data, tiny_models).stdout)
+    assert hybrid["hits"] and all(h["scores"]["rerank"] is not None for h in hybrid["hits"])
+    assert not (data / "milvus.db").exists()  # nothing went to Milvus Lite
