@@ -130,3 +130,55 @@ def test_damaged_manifest_is_rebuilt_and_reindexed(tmp_path: Path, tiny_models) 
         assert snapshot(engine) == before
     finally:
         engine.close()
+
+
+@pytest.mark.slow
+def test_200_mb_file_is_skipped_by_the_default_cap(tmp_path: Path, tiny_models) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "note.md").write_text("# Note\n\nSmall and fine.\n", encoding="utf-8")
+    with (lib / "huge.txt").open("wb") as handle:  # sparse: 200 MB on paper, no time to write
+        handle.truncate(200 * 1024 * 1024)
+    engine = open_engine(tiny_config(tmp_path / "data", tiny_models))  # default max_file_bytes: 100 MB
+    try:
+        engine.index_library(lib)
+        outcomes = {Path(o.path).name: o for o in engine.report()}
+        assert outcomes["huge.txt"].status == "skipped" and "larger than" in outcomes["huge.txt"].reason
+        assert outcomes["note.md"].status == "indexed"
+    finally:
+        engine.close()
+
+
+@pytest.mark.slow
+def test_files_and_folder_removed_mid_index(tmp_path: Path, tiny_models) -> None:
+    """Files deleted and a folder removed while the run reads them: no crash, and the index ends up clean."""
+    import shutil
+
+    from tests.integration.helpers import write_library
+
+    lib = tmp_path / "lib"
+    write_library(lib / "a_first", n_files=6)
+    write_library(lib / "z_later", n_files=6)
+    edited = lib / "a_first" / "doc_05.md"
+    engine = open_engine(tiny_config(tmp_path / "data", tiny_models))
+    done = {"removed": False}
+
+    def on_progress(p) -> None:
+        if p.phase == "storing" and not done["removed"]:
+            done["removed"] = True
+            shutil.rmtree(lib / "z_later")
+            edited.write_text("# Edited while read\n\nNew words here.\n", encoding="utf-8")
+
+    try:
+        engine.index_library(lib, on_progress=on_progress)
+        assert done["removed"]
+        engine.index_library(lib)
+        clean = open_engine(tiny_config(tmp_path / "clean", tiny_models))
+        try:
+            clean.index_library(lib)
+            assert snapshot(engine) == snapshot(clean)
+            assert not any("z_later" in o.path for o in engine.report())
+        finally:
+            clean.close()
+    finally:
+        engine.close()
