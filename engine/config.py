@@ -46,7 +46,7 @@ class EngineConfig:
     # Retrieval
     candidates: int = 20
     top_n: int = 5
-    fusion: str = "rrf"  # rrf or weighted
+    fusion: str = "weighted"  # weighted (min-max normalised) or rrf; weighted won on milvus-docs dev and SciFact
     rrf_k: int = 60
     dense_weight: float = 0.5
     bm25_weight: float = 0.5

