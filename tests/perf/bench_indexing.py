@@ -89,14 +89,18 @@ def fast_path_cosines(model: Path, run: TutorialRun, fast_path: str, sample: int
     return embedder.fast_path, np.sum(ours * ref, axis=1)
 
 
-def bench_engine(model: Path, files: list[Path], runs: int, fast_path: str) -> tuple[list[float], int, int, str]:
+def bench_engine(
+    model: Path, files: list[Path], runs: int, fast_path: str, batch_size: int
+) -> tuple[list[float], int, int, str]:
     source = Path(tempfile.mkdtemp(prefix="bench-faq-"))
     for p in files:  # only the chosen files, in a folder of their own (the engine indexes folders)
         shutil.copy2(p, source / p.name)
     stats: dict[str, object] = {}
 
     def once(work: Path) -> float:
-        config = EngineConfig(data_dir=work, embed_model=str(model), device="cpu", cpu_fast_path=fast_path)
+        config = EngineConfig(
+            data_dir=work, embed_model=str(model), device="cpu", cpu_fast_path=fast_path, embed_batch_size=batch_size
+        )
         with Engine(config) as engine:
             engine.load_models(rerank=False)  # model loading is not indexing: both pipelines load before the clock
             engine.embedder.embed_documents(["warm up"])
@@ -119,6 +123,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--files", type=int, help="only the first N files of faq/ (sorted by name)")
     p.add_argument("--repeats", type=int, default=1, help="runs of each pipeline (median reported)")
     p.add_argument("--fast-path", choices=("auto", "int8", "fp32"), default="auto")
+    p.add_argument("--batch-size", type=int, default=EngineConfig.embed_batch_size, help="engine embed batch size")
     p.add_argument("--no-cosine", action="store_true", help="skip the fast-path vs fp32 cosine check")
     return p.parse_args(argv)
 
@@ -132,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()[0]
     tutorial = bench_tutorial(model, files, args.repeats)
     gc.collect()  # the tutorial's fp32 model is no longer referenced
-    e_times, e_chunks, e_tokens, fast = bench_engine(model, files, args.repeats, args.fast_path)
+    e_times, e_chunks, e_tokens, fast = bench_engine(model, files, args.repeats, args.fast_path, args.batch_size)
     from transformers import AutoTokenizer
 
     tokens = count_tokens(AutoTokenizer.from_pretrained(str(model)), files)
@@ -147,7 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"| tutorial (split '# ', encode per chunk, fp32) | {t_chunks} | {t_encoded} | {t_med:.1f} | {tokens / t_med:.1f} |"
     )
-    print(f"| engine (index_library, {fast}) | {e_chunks} | {e_tokens} | {e_med:.1f} | {tokens / e_med:.1f} |")
+    print(
+        f"| engine (index_library, {fast}, batch {args.batch_size}) | {e_chunks} | {e_tokens} | {e_med:.1f} | {tokens / e_med:.1f} |"
+    )
     print(f"ratio engine/tutorial: {t_med / e_med:.2f}x (goal >= 2.5)")
     if not args.no_cosine:
         label, cos = fast_path_cosines(model, tutorial, args.fast_path)
