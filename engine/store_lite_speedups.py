@@ -6,10 +6,18 @@ search after every start and every compaction (~17 s at 100k chunks), scored ter
 numpy equivalents with identical inputs and outputs. It checks the version and every patched name first and leaves
 Lite untouched when anything differs, so a Lite upgrade degrades to the stock (slow, correct) code. It only affects
 Milvus Lite running inside this process; a Milvus server is untouched. Set TANSAKU_LITE_SPEEDUPS=0 to disable it.
+
+It also fixes one thing Lite itself lists as a TODO: each segment scored BM25 with its own statistics (document count,
+average length, document frequencies), so a chunk's score depended on which segment it happened to be flushed into,
+and the same library indexed twice ranked differently (measured: BM25 nDCG@10 0.79 vs 0.83 on the Milvus docs). A
+wrapper around `Collection._search_sparse` sums the statistics over every segment and the memtable first and the
+vectorised scorer uses those, as Elasticsearch's DFS_QUERY_THEN_FETCH does. Like Lucene, rows deleted or superseded
+but not yet compacted away still count: that keeps the sums cheap, and a duplicate shifts N and df together.
 """
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import math
 import os
@@ -22,6 +30,26 @@ SUPPORTED_MAJOR = "3."
 _PAIR = np.dtype([("i", "<u4"), ("v", "<f4")])
 _install_lock = threading.Lock()
 _installed = False
+
+
+class CorpusStats:
+    """BM25 statistics summed over a collection's indexes (segments + memtable), for one search call."""
+
+    def __init__(self, indexes: list[Any]) -> None:
+        self._indexes = indexes
+        self.doc_count = sum(int(index.doc_count) for index in indexes)
+        total = sum(float(index._doc_lengths.sum()) for index in indexes)
+        self.avgdl = total / self.doc_count if self.doc_count > 0 else 0.0
+        self._df: dict[int, int] = {}
+
+    def df(self, term: int) -> int:
+        value = self._df.get(term)
+        if value is None:
+            value = self._df[term] = sum(_term_df(index, term) for index in self._indexes)
+        return value
+
+
+_corpus_stats: contextvars.ContextVar[CorpusStats | None] = contextvars.ContextVar("tansaku_bm25_stats", default=None)
 
 
 class _RawSparse(dict):  # type: ignore[type-arg]
@@ -119,14 +147,14 @@ def make_fast_index_class(base: type) -> type:
             n = len(self._doc_lengths)
             scores = np.zeros(n, dtype=np.float64)
             touched = np.zeros(n, dtype=bool)
-            k1, b, big_n = self.k1, self.b, self.doc_count
-            avgdl = self.avgdl if self.avgdl > 0 else 1.0
+            k1, b = self.k1, self.b
+            big_n, avgdl, df_of = _statistics(self)
             for term, weight in (query or {}).items():
                 slot = self._slot.get(term)
                 if slot is None:
                     continue
                 start, end = int(self._starts[slot]), int(self._ends[slot])
-                df = end - start
+                df = df_of(term)
                 idf = math.log((big_n - df + 0.5) / (df + 0.5) + 1.0)
                 docs = self._post_docs[start:end]
                 tf = self._post_tfs[start:end].astype(np.float64)
@@ -151,6 +179,72 @@ def make_fast_index_class(base: type) -> type:
             raise NotImplementedError("FastSparseInvertedIndex is an in-memory cache; Lite never persists it")
 
     return FastSparseInvertedIndex
+
+
+def _term_df(index: Any, term: int) -> int:
+    slot = index._slot.get(term) if hasattr(index, "_slot") else None
+    return 0 if slot is None else int(index._ends[slot] - index._starts[slot])
+
+
+def _statistics(index: Any) -> tuple[int, float, Any]:
+    """(N, avgdl, df function) for scoring: the collection's during a wrapped search, else the index's own."""
+    stats = _corpus_stats.get()
+    if stats is not None and stats.doc_count > 0:
+        return stats.doc_count, (stats.avgdl if stats.avgdl > 0 else 1.0), stats.df
+    return index.doc_count, (index.avgdl if index.avgdl > 0 else 1.0), functools.partial(_term_df, index)
+
+
+def collection_bm25_stats(collection: Any, vector_field: str, fast_index: type) -> CorpusStats | None:
+    """Statistics over every row of `collection` (segments and memtable), or None where Lite's layout is unexpected.
+
+    Builds (and caches on the segment, exactly as `_search_sparse` would) any segment index not built yet.
+    """
+    from milvus_lite.analyzer import sparse
+    from milvus_lite.index.sparse_factory import create_sparse_index, sparse_index_matches
+
+    spec = collection._index_specs.get(vector_field)
+    params = spec.build_params if spec else {}
+    segments, deletes = collection._read_snapshot()
+    indexes = []
+    for seg in segments:
+        table = seg.table
+        if table is None or len(table) == 0:
+            continue
+        index = seg.sparse_indexes.get(vector_field)
+        if not sparse_index_matches(index, "BM25", params):
+            rows = table.column(vector_field).to_pylist()
+            index = create_sparse_index("BM25", params)
+            index.build([sparse.bytes_to_sparse(r) if isinstance(r, bytes) else (r or {}) for r in rows])
+            seg.sparse_indexes[vector_field] = index
+        if not isinstance(index, fast_index):
+            return None
+        indexes.append(index)
+    live = [
+        record.get(vector_field)
+        for pk, seq, record in collection._memtable.active_record_snapshots()
+        if not deletes.is_deleted(pk, seq)
+    ]
+    if live:
+        memtable_index = fast_index(k1=1.5, b=0.75)  # k1/b do not enter the statistics
+        memtable_index.build([sparse.bytes_to_sparse(r) if isinstance(r, bytes) else (r or {}) for r in live])
+        indexes.append(memtable_index)
+    return CorpusStats(indexes)
+
+
+def make_search_sparse(original: Any, fast_index: type) -> Any:
+    """Wrap `Collection._search_sparse` so BM25 scores every segment with the collection-wide statistics."""
+
+    @functools.wraps(original)
+    def _search_sparse(self: Any, query_vectors: Any, vector_field: str, top_k: int, metric_type: str, *a, **kw):
+        if metric_type != "BM25":
+            return original(self, query_vectors, vector_field, top_k, metric_type, *a, **kw)
+        token = _corpus_stats.set(collection_bm25_stats(self, vector_field, fast_index))
+        try:
+            return original(self, query_vectors, vector_field, top_k, metric_type, *a, **kw)
+        finally:
+            _corpus_stats.reset(token)
+
+    return _search_sparse
 
 
 class _LazyDf:
@@ -191,7 +285,9 @@ def _compatible() -> bool:
     try:
         import milvus_lite
         from milvus_lite.analyzer import protocol, sparse
+        from milvus_lite.engine import collection
         from milvus_lite.index import sparse_factory, sparse_inverted
+        from milvus_lite.storage import memtable
     except ImportError:
         return False
     version = getattr(milvus_lite, "__version__", "")
@@ -201,6 +297,10 @@ def _compatible() -> bool:
         (protocol, "term_to_id"),
         (sparse_factory, "create_sparse_index"),
         (sparse_inverted, "SparseInvertedIndex"),
+        (sparse_factory, "sparse_index_matches"),
+        (collection.Collection, "_search_sparse"),
+        (collection.Collection, "_read_snapshot"),
+        (memtable.MemTable, "active_record_snapshots"),
     )
     return str(version).startswith(SUPPORTED_MAJOR) and all(hasattr(mod, name) for mod, name in names)
 
@@ -217,6 +317,7 @@ def install() -> bool:
         if os.environ.get("TANSAKU_LITE_SPEEDUPS", "1") == "0" or not _compatible():
             return False
         from milvus_lite.analyzer import protocol, sparse
+        from milvus_lite.engine import collection
         from milvus_lite.index import sparse_factory, sparse_inverted
 
         fast_index = make_fast_index_class(sparse_inverted.SparseInvertedIndex)
@@ -234,6 +335,11 @@ def install() -> bool:
             # Token -> term id is a pure function over a small vocabulary: memoise the per-byte Python FNV loop.
             (protocol, "term_to_id", functools.lru_cache(maxsize=1 << 18)(protocol.term_to_id)),
             (sparse_factory, "create_sparse_index", create_sparse_index),
+            (
+                collection.Collection,
+                "_search_sparse",
+                make_search_sparse(collection.Collection._search_sparse, fast_index),
+            ),
         )
         for module, name, replacement in patches:
             _originals.append((module, name, getattr(module, name)))

@@ -74,3 +74,46 @@ def test_install_is_idempotent_and_keeps_bm25_working(tmp_path) -> None:
         store.insert_chunks([chunk], np.ones((1, 4)))
         store.flush(force=True)
         assert [h.chunk.id for h in store.search_bm25("quasar", 3)] == ["1"]
+
+
+def _store_words(rng: random.Random, n: int) -> list[str]:
+    vocab = [f"w{i}" for i in range(300)] + ["quasar", "pulsar", "nebula"]
+    return [
+        " ".join(rng.choice(vocab[: rng.choice((40, 300, 303))]) for _ in range(rng.randint(5, 60))) for _ in range(n)
+    ]
+
+
+def _bm25_scores(tmp_path, name: str, texts: list[str], flush_every: int) -> dict[str, dict[str, float]]:
+    from engine.store import ChunkStore
+    from engine.types import Chunk
+
+    scores: dict[str, dict[str, float]] = {}
+    with ChunkStore(str(tmp_path / f"{name}.db"), dims=4, model_name="m", flush_rows=0) as store:
+        assert store.lite_speedups
+        for start in range(0, len(texts), flush_every):
+            batch = [
+                Chunk(id=str(i), library="/l", path=f"/l/{i}.md", chunk_no=0, text=t, char_start=0, char_end=len(t))
+                for i, t in enumerate(texts[start : start + flush_every], start)
+            ]
+            store.insert_chunks(batch, None)
+            store.flush(force=True)
+        store.insert_chunks(
+            [Chunk(id="tail", library="/l", path="/l/t.md", chunk_no=0, text="quasar w1", char_start=0, char_end=9)],
+            None,
+        )  # one row left in the memtable
+        for query in ("quasar", "nebula w7", "w3 pulsar w250"):
+            scores[query] = {h.chunk.id: h.scores.bm25 for h in store.search_bm25(query, 400)}
+    return scores
+
+
+def test_bm25_scores_do_not_depend_on_segment_layout(tmp_path) -> None:
+    """The same rows flushed as one segment or as many score the same: statistics are collection-wide."""
+    texts = _store_words(random.Random(5), 400)
+    one_segment = _bm25_scores(tmp_path, "one", texts, flush_every=len(texts))
+    many_segments = _bm25_scores(tmp_path, "many", texts, flush_every=150)  # 3 segments: Lite compacts at 4
+    for query, expected in one_segment.items():
+        assert expected, query
+        got = many_segments[query]
+        assert got.keys() == expected.keys(), query
+        for chunk_id, score in expected.items():
+            assert got[chunk_id] == pytest.approx(score, rel=1e-5), (query, chunk_id)
