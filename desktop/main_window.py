@@ -266,8 +266,17 @@ class MainWindow(DialogsMixin, QMainWindow):
         if not status:
             return
         files, chunks = int(status.get("files") or 0), int(status.get("chunks") or 0)
-        self.index_label.setText(f"Index: {count(files, 'file')} · {count(chunks, 'chunk')}")
-        self.index_label.setToolTip(f"Store: {status.get('store', '')}\nData: {status.get('data_dir', '')}")
+        text = f"Index: {count(files, 'file')} · {count(chunks, 'chunk')}"
+        tip = f"Store: {status.get('store', '')}\nData: {status.get('data_dir', '')}"
+        source = status.get("answering_from") or {}
+        if source.get("previous"):
+            text += " · answering from the previous model's index"
+            tip += (
+                f"\nRe-embedding with {status.get('model', '')}; until it covers every library, "
+                f"questions are answered from the index built with {source.get('model', '')}."
+            )
+        self.index_label.setText(text)
+        self.index_label.setToolTip(tip)
 
     def _on_open_failed(self, message: str) -> None:
         self.show_error("Tansaku could not open its index", message)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from engine import serving
 from engine.cancel import CancelToken
 from engine.config import EngineConfig
 from engine.errors import ConfigError, EngineError, ModelLoadError, StoreError, StoreLockedError
@@ -34,6 +35,8 @@ class Engine:
         self._embedder = None
         self._reranker = None
         self._answerer = None
+        self._fallback: _Fallback | None = None  # the previous model's index, answering while the new one fills
+        self._fallback_missing: serving.IndexIdentity | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
     def open(self) -> None:
@@ -73,6 +76,7 @@ class Engine:
             self._lock = None
 
     def close(self) -> None:
+        self._drop_fallback()
         if self._store is not None:
             try:
                 self._store.close()
@@ -98,22 +102,25 @@ class Engine:
         return self._manifest
 
     # -- models -------------------------------------------------------------------------------
+    def _make_embedder(self, model: str, dims: int | None):
+        from engine.embedder import Embedder
+
+        c = self.config
+        return Embedder(
+            model,
+            cache_dir=c.models_dir,
+            device=c.device,
+            dims=dims,
+            max_seq_length=c.chunk_tokens + 64,
+            batch_size=c.embed_batch_size,
+            query_task=c.query_task,
+            cpu_fast_path=c.cpu_fast_path,
+        )
+
     @property
     def embedder(self):
         if self._embedder is None:
-            from engine.embedder import Embedder
-
-            c = self.config
-            self._embedder = Embedder(
-                c.embed_model,
-                cache_dir=c.models_dir,
-                device=c.device,
-                dims=c.dims,
-                max_seq_length=c.chunk_tokens + 64,
-                batch_size=c.embed_batch_size,
-                query_task=c.query_task,
-                cpu_fast_path=c.cpu_fast_path,
-            )
+            self._embedder = self._make_embedder(self.config.embed_model, self.config.dims)
         if not self._embedder.loaded:
             self._embedder.load()
             self._remember_dims(self._embedder.dimension)
@@ -218,6 +225,11 @@ class Engine:
             model_name=c.embed_model,
         )
         store.open()
+        try:
+            store.delete_other_libraries(self.manifest.library_paths())
+        except StoreError:
+            store.close()
+            raise
         self._store = store
         return store
 
@@ -237,7 +249,12 @@ class Engine:
         if store is not None:
             store.delete_library(library)
             store.flush()
+        fallback = self._serving_fallback()
+        if fallback is not None:
+            fallback.store.delete_library(library)
+            fallback.store.flush()
         self.manifest.remove_library(library)
+        serving.forget_library(self.manifest, library)
 
     def libraries(self) -> list[LibraryInfo]:
         dims = self.known_dims()
@@ -270,9 +287,13 @@ class Engine:
         self.manifest.set_meta("active_dims", "" if self.config.dims is None else str(self.config.dims))
         store = self.store()
         indexer = Indexer(self.config, self.manifest, store, self.embedder, self.collection)
-        return indexer.index_library(
+        report = indexer.index_library(
             library, cancel=cancel, on_progress=on_progress, retry_failed=retry_failed, only_paths=only_paths
         )
+        if not report.cancelled and only_paths is None:
+            serving.mark_complete(self.manifest, self.collection, library)
+            self._serving_fallback()  # promotes this index once it covers every library
+        return report
 
     def index_changes(
         self,
@@ -317,16 +338,89 @@ class Engine:
             "store": self.config.milvus_uri,
             "data_dir": str(self.config.data_dir),
             "collection": self.collection if dims is not None else None,
+            "answering_from": self.answering_from(),
         }
 
     # -- retrieval + answers ------------------------------------------------------------------
     def _retriever(self, mode: str):
         from engine.retriever import Retriever
 
+        fallback = self._serving_fallback()
+        if fallback is not None:
+            return Retriever(self.config, fallback.store, fallback.loaded_embedder, lambda: self.reranker)
         store = self.store(need_model=mode != "bm25")
         if store is None:
             raise StoreError("Nothing is indexed yet: add a folder first.")
         return Retriever(self.config, store, lambda: self.embedder, lambda: self.reranker)
+
+    # -- which index answers --------------------------------------------------------------------
+    def _current_identity(self) -> serving.IndexIdentity | None:
+        dims = self.known_dims()
+        if dims is None:
+            return None
+        from engine.store import ChunkStore
+
+        collection = ChunkStore.collection_name_for(self.config.embed_model, dims)
+        return serving.IndexIdentity(self.config.embed_model, self.config.dims, dims, collection)
+
+    def answering_from(self) -> dict | None:
+        """The index questions are answered from; `previous` is True while a new model's index is still filling."""
+        fallback = self._serving_fallback()
+        identity = fallback.identity if fallback is not None else self._current_identity()
+        if identity is None:
+            return None
+        return {"model": identity.embed_model, "collection": identity.collection, "previous": fallback is not None}
+
+    def _serving_fallback(self) -> _Fallback | None:
+        """The previous complete index while the configured one does not cover every library yet, else None.
+
+        Promotes the configured index (records it as the one that answers) as soon as it is complete.
+        """
+        current = self._current_identity()
+        if current is not None and serving.is_complete(self.manifest, current.collection):
+            if serving.recorded(self.manifest) != current:
+                serving.record(self.manifest, current)
+            self._drop_fallback()
+            return None
+        previous = serving.recorded(self.manifest)
+        if current is None and previous is not None and self._same_model(previous):
+            return None  # the configured model was never loaded here; it is the recorded one, so nothing to fall to
+        if previous is None or previous == current or previous == self._fallback_missing:
+            self._drop_fallback()
+            return None
+        if self._fallback is not None and self._fallback.identity == previous:
+            return self._fallback
+        self._drop_fallback()
+        self._fallback = self._open_fallback(previous)
+        if self._fallback is None:
+            self._fallback_missing = previous  # not tried again on every search
+        return self._fallback
+
+    def _same_model(self, identity: serving.IndexIdentity) -> bool:
+        return identity.embed_model == self.config.embed_model and identity.dims_setting == self.config.dims
+
+    def _open_fallback(self, previous: serving.IndexIdentity) -> _Fallback | None:
+        from engine.store import ChunkStore
+
+        store = ChunkStore(
+            self.config.milvus_uri,
+            token=self.config.store_token,
+            collection=previous.collection,
+            dims=previous.dims,
+            model_name=previous.embed_model,
+        )
+        try:
+            store.open(create=False)
+            store.delete_other_libraries(self.manifest.library_paths())
+        except StoreError:
+            store.close()
+            return None  # the previous index is gone (dropped, or another store): answer from the new one
+        return _Fallback(previous, store, self._make_embedder(previous.embed_model, previous.dims_setting))
+
+    def _drop_fallback(self) -> None:
+        fallback, self._fallback = self._fallback, None
+        if fallback is not None:
+            fallback.store.close()
 
     def search(
         self,
@@ -378,6 +472,20 @@ class Engine:
 
     def preview(self, question: str, hits: Sequence[Hit]):
         return self.answerer.preview(question, list(hits))
+
+
+class _Fallback:
+    """The previous index and its embedding model (loaded on the first query that needs it)."""
+
+    def __init__(self, identity: serving.IndexIdentity, store, embedder) -> None:
+        self.identity = identity
+        self.store = store
+        self._embedder = embedder
+
+    def loaded_embedder(self):
+        if not self._embedder.loaded:
+            self._embedder.load()
+        return self._embedder
 
 
 __all__ = ["Engine", "EngineError", "ModelLoadError", "normalise_library"]

@@ -10,7 +10,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from engine.errors import StoreError
@@ -101,6 +101,11 @@ class Manifest:
     def set_meta(self, key: str, value: str) -> None:
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def delete_meta_where(self, predicate: Callable[[str], bool]) -> None:
+        with self._lock:
+            keys = [r[0] for r in self._db.execute("SELECT key FROM meta") if predicate(r[0])]
+            self._db.executemany("DELETE FROM meta WHERE key = ?", [(k,) for k in keys])
 
     # -- libraries ----------------------------------------------------------------------------
     def add_library(self, path: str) -> None:

@@ -90,8 +90,11 @@ class ChunkStore:
     def is_open(self) -> bool:
         return self._client is not None
 
-    def open(self) -> None:
-        """Connect and create the collection (with its indexes) if absent; check an existing one matches."""
+    def open(self, *, create: bool = True) -> None:
+        """Connect and create the collection (with its indexes) if absent; check an existing one matches.
+
+        `create=False` opens an existing collection only (StoreError when it is absent): the previous model's index.
+        """
         if self._client is not None:
             return
         if self.is_lite:
@@ -106,7 +109,7 @@ class ChunkStore:
             self._release_lite()
             raise StoreError(f"cannot connect to Milvus at {self.uri}: {_reason(exc)}") from exc
         try:
-            self._ensure_collection()
+            self._ensure_collection(create=create)
         except BaseException:
             self.close()
             raise
@@ -144,11 +147,15 @@ class ChunkStore:
 
             release_lite(key)
 
-    def _ensure_collection(self) -> None:
+    def _ensure_collection(self, *, create: bool = True) -> None:
         client = self._client
         name = self.collection
         with _errors("open the collection"):
-            if not client.has_collection(name):
+            exists = client.has_collection(name)
+        if not exists and not create:
+            raise StoreError(f"collection {name} does not exist")
+        with _errors("open the collection"):
+            if not exists:
                 client.create_collection(
                     name,
                     schema=build_schema(self.dims),
@@ -204,6 +211,12 @@ class ChunkStore:
 
     def delete_library(self, library: str) -> int:
         return self._delete(f"library == {quote(library)}")
+
+    def delete_other_libraries(self, libraries: Sequence[str]) -> int:
+        """Drop chunks of libraries removed while this collection was not in use (another model was active)."""
+        if not libraries:
+            return 0  # an empty list would match every row: never wipe an index on a missing library list
+        return self._delete(f"library not in [{', '.join(quote(lib) for lib in libraries)}]")
 
     def flush(self, *, force: bool = False) -> None:
         """Seal pending rows into an indexed segment (Milvus Lite) once enough are pending (or `force`).

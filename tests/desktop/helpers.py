@@ -51,3 +51,12 @@ def drop_file_refused(window, path: Path) -> bool:
     )
     QApplication.sendEvent(window, enter)
     return not enter.isAccepted()
+
+
+def ask(qtbot, window, question: str, timeout: int = 30_000):
+    """Type the question and press Enter; wait for the turn to finish; return it."""
+    chat = window.controller.chat
+    window.chat_pane.question.setPlainText(question)
+    qtbot.keyClick(window.chat_pane.question, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(chat.chat.turns) and chat.chat.turns[-1].done, timeout=timeout)
+    return chat.chat.turns[-1]

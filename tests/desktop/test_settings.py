@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
@@ -9,7 +10,7 @@ from PySide6.QtCore import QSettings
 from desktop.settings import Settings
 from desktop.widgets.settings_dialog import SettingsDialog
 from engine.config import EngineConfig
-from tests.desktop.helpers import wait_ready
+from tests.desktop.helpers import ask, wait_library_state, wait_ready
 
 
 def test_engine_config_round_trip_stores_only_changes(tmp_path):
@@ -100,3 +101,31 @@ def test_geometry_is_remembered_and_shortcuts_exist(qtbot, make_window, engine_c
 
     again = make_window(engine_config, start=False)
     assert (again.width(), again.height()) == (760, 530)
+
+
+def test_new_embedding_model_re_embeds_while_the_old_index_answers(
+    qtbot, make_window, engine_config, many_docs, tmp_path, tiny_models
+):
+    window = make_window(engine_config)
+    wait_ready(qtbot, window)
+    library = str(many_docs.resolve())
+    window.add_folders([library])
+    wait_library_state(qtbot, window, library, "ready", timeout=120_000)
+    assert "previous" not in window.index_label.text()
+
+    other_model = shutil.copytree(tiny_models.embed_dir, tmp_path / "other-embedder")
+    libs = window.controller.libraries
+    window.controller.apply_config(window.controller.config.with_changes(embed_model=str(other_model)))
+    qtbot.waitUntil(lambda: libs.indexing, timeout=60_000)
+    libs.pause()  # re-embedding is under way and stays unfinished while we ask
+    qtbot.waitUntil(lambda: "previous model" in window.index_label.text(), timeout=10_000)
+    assert str(tiny_models.embed_dir) in window.index_label.toolTip()
+
+    turn = ask(qtbot, window, "lighthouse lamp storms")
+    assert turn.mode == "search_only" and len(turn.hits) > 0
+    assert all(h.chunk.path.startswith(library) for h in turn.hits)
+    assert libs.indexing and libs.paused
+
+    libs.resume()
+    wait_library_state(qtbot, window, library, "ready", timeout=120_000)
+    qtbot.waitUntil(lambda: "previous" not in window.index_label.text(), timeout=10_000)

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
 from desktop.widgets.settings_dialog import SettingsDialog
-from tests.desktop.helpers import wait_library_state, wait_ready
+from tests.desktop.helpers import ask, wait_library_state, wait_ready
 from tests.support.fake_openai import Fail, FakeOpenAIServer, Reply, Trickle
 
 
@@ -41,15 +41,6 @@ def indexed_window(qtbot, make_window, engine_config, docs):
         return window
 
     return make
-
-
-def ask(qtbot, window, question: str, timeout: int = 30_000):
-    """Type the question and press Enter; wait for the turn to finish; return it."""
-    chat = window.controller.chat
-    window.chat_pane.question.setPlainText(question)
-    qtbot.keyClick(window.chat_pane.question, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: bool(chat.chat.turns) and chat.chat.turns[-1].done, timeout=timeout)
-    return chat.chat.turns[-1]
 
 
 def test_streamed_answer_with_clickable_citations_and_sources(qtbot, indexed_window, server):
@@ -84,6 +75,7 @@ def test_streamed_answer_with_clickable_citations_and_sources(qtbot, indexed_win
     QDesktopServices.setUrlHandler("file", recorder, "handle")
     try:
         sources.open_button.click()
+        qtbot.waitUntil(lambda: bool(recorder.urls), timeout=10_000)  # no page/line viewer here: the default app
     finally:
         QDesktopServices.unsetUrlHandler("file")
     assert [u.toLocalFile() for u in recorder.urls] == [hit.chunk.path]
