@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.open_at import Location, line_of, open_at
 from desktop.rendering import highlight_html, reflow
 from desktop.resources import icon
 from desktop.theme import highlight_color
@@ -26,6 +27,11 @@ from desktop.words import scores
 from engine.types import Hit
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
+# Files whose chunk offsets are offsets into the file itself, so a line number means something in an editor.
+PLAIN_TEXT_SUFFIXES = frozenset(
+    ".txt .md .markdown .rst .py .js .ts .java .c .h .cpp .hpp .cs .go .rs .rb .php .sh .sql .toml .yaml .yml .json "
+    ".ini .cfg .tex .org .log .xml".split()
+)
 
 
 def hit_title(number: int, hit: Hit) -> str:
@@ -35,9 +41,18 @@ def hit_title(number: int, hit: Hit) -> str:
 
 
 def open_file(path: str) -> bool:
-    """Open the file in its default app. Page/line anchors are not portable across viewers, so the file opens at
-    its start; the page and heading are shown beside the passage."""
+    """Open the file in its default app, at its start."""
     return QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+
+def hit_location(hit: Hit) -> Location:
+    """Where a passage sits: its page for paged documents, else its line when the file is plain text."""
+    chunk = hit.chunk
+    if chunk.page is not None:
+        return Location(chunk.path, page=chunk.page)
+    if Path(chunk.path).suffix.lower() in PLAIN_TEXT_SUFFIXES:
+        return Location(chunk.path, line=line_of(chunk.path, chunk.char_start, chunk.text))
+    return Location(chunk.path)
 
 
 def reveal(path: str) -> bool:
@@ -51,6 +66,7 @@ class SourcesPanel(QWidget):
     """Signals: hit_selected(int number)."""
 
     hit_selected = Signal(int)
+    _open_plain = Signal(str)  # emitted from the opener's thread when no page/line viewer applies
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,8 +93,9 @@ class SourcesPanel(QWidget):
         self.text.setOpenLinks(False)
         self.open_button = QPushButton("Open")
         self.open_button.setIcon(icon("open"))
-        self.open_button.setToolTip("Open the file in its default app")
+        self.open_button.setToolTip("Open the file, at the passage's page or line where its viewer allows")
         self.open_button.clicked.connect(self.open_current)
+        self._open_plain.connect(open_file)
         self.reveal_button = QPushButton("Show in folder")
         self.reveal_button.setIcon(icon("reveal"))
         self.reveal_button.clicked.connect(self.reveal_current)
@@ -175,9 +192,10 @@ class SourcesPanel(QWidget):
 
     # -- actions -----------------------------------------------------------------------------------
     def open_current(self) -> None:
+        """Open the passage's file at its page or line where the viewer allows (see desktop.open_at)."""
         hit = self.current_hit()
         if hit is not None:
-            open_file(hit.chunk.path)
+            open_at(hit_location(hit), self._open_plain.emit)
 
     def reveal_current(self) -> None:
         hit = self.current_hit()
