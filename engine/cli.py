@@ -174,7 +174,9 @@ def cmd_index(engine, args) -> int:
             merged = tuple(dict.fromkeys(engine.get_excludes(library) + tuple(args.exclude)))
             engine.set_excludes(library, merged)
         with ProgressBar(enabled=not args.json) as bar:
-            report = engine.index_library(library, cancel=cancel, on_progress=bar.update, retry_failed=args.retry_failed)
+            report = engine.index_library(
+                library, cancel=cancel, on_progress=bar.update, retry_failed=args.retry_failed
+            )
         summaries.append(report)
         if not args.json:
             print(_summary_text(report))

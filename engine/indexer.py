@@ -346,8 +346,15 @@ class Indexer:
         self._finish_files(files, left, run, final=True)
         self.store.flush(force=True)
 
-    def _embed_window(self, chunks: list[Chunk], left: dict[str, int], files: dict[str, FileOutcome],
-                      run: _Run, cancel: CancelToken, notify: ProgressFn) -> None:
+    def _embed_window(
+        self,
+        chunks: list[Chunk],
+        left: dict[str, int],
+        files: dict[str, FileOutcome],
+        run: _Run,
+        cancel: CancelToken,
+        notify: ProgressFn,
+    ) -> None:
         texts = [embedding_text(c) for c in chunks]
         order = sorted(range(len(chunks)), key=lambda i: len(texts[i]))
         step = max(1, self.config.embed_batch_size)

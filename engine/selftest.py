@@ -33,7 +33,10 @@ DEPENDENCIES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("pymilvus + milvus-lite", ("pymilvus", "milvus_lite", "milvus_lite.server_manager", "faiss", "pyarrow", "grpc")),
     ("openai", ("openai",)),
     ("keyring", ("keyring",)),
-    ("loaders", ("pypdfium2", "docx", "docx.table", "selectolax.lexbor", "ebooklib.epub", "charset_normalizer", "markdown_it")),
+    (
+        "loaders",
+        ("pypdfium2", "docx", "docx.table", "selectolax.lexbor", "ebooklib.epub", "charset_normalizer", "markdown_it"),
+    ),
     ("support", ("pathspec", "watchdog.observers", "filelock", "platformdirs")),
 )
 SAMPLE_DIR = ("samples", "selftest")

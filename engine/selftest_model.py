@@ -77,7 +77,11 @@ def _write_sentence_transformers_files(folder: Path, dimension: int) -> None:
     )
     _write_json(
         folder / "config_sentence_transformers.json",
-        {"prompts": {"query": QUERY_PROMPT, "document": ""}, "default_prompt_name": None, "similarity_fn_name": "cosine"},
+        {
+            "prompts": {"query": QUERY_PROMPT, "document": ""},
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
     )
 
 

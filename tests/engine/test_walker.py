@@ -15,8 +15,18 @@ def _touch(root: Path, rel: str) -> None:
 
 
 def test_defaults_and_patterns(tmp_path: Path) -> None:
-    for rel in ["a.md", "docs/b.md", ".git/config", "node_modules/x/y.js", "src/__pycache__/m.pyc",
-                ".hidden.md", "~$report.docx", "notes.md~", "build/out.txt", "keep/build.md"]:
+    for rel in [
+        "a.md",
+        "docs/b.md",
+        ".git/config",
+        "node_modules/x/y.js",
+        "src/__pycache__/m.pyc",
+        ".hidden.md",
+        "~$report.docx",
+        "notes.md~",
+        "build/out.txt",
+        "keep/build.md",
+    ]:
         _touch(tmp_path, rel)
     found = {p.relative_to(tmp_path).as_posix() for p in walk_files(tmp_path, ["build/"])}
     assert found == {"a.md", "docs/b.md", "keep/build.md"}

@@ -38,8 +38,9 @@ def test_ask_streams_answer_with_sources(indexed: Path, tiny_models) -> None:
 def test_ask_json_resolves_citations(indexed: Path, tiny_models) -> None:
     with FakeOpenAIServer() as server:
         server.push(Reply("Answer [2] and [1][7]."))
-        out = run_cli(["ask", "object storage", "--no-rerank", "--json", "--llm-base-url", server.base_url],
-                      indexed, tiny_models)
+        out = run_cli(
+            ["ask", "object storage", "--no-rerank", "--json", "--llm-base-url", server.base_url], indexed, tiny_models
+        )
     result = json.loads(out.stdout)
     assert result["mode"] == "llm" and [c["n"] for c in result["citations"]] == [2, 1]
     assert len(result["sources"]) >= 2 and Path(result["citations"][0]["path"]).is_absolute()
@@ -49,19 +50,30 @@ def test_ask_json_resolves_citations(indexed: Path, tiny_models) -> None:
 def test_ask_error_prints_message_and_sources_and_fails(indexed: Path, tiny_models) -> None:
     with FakeOpenAIServer() as server:
         server.push(Fail.unauthorized())
-        out = run_cli(["ask", "object storage", "--no-rerank", "--llm-base-url", server.base_url],
-                      indexed, tiny_models, check=False)
+        out = run_cli(
+            ["ask", "object storage", "--no-rerank", "--llm-base-url", server.base_url],
+            indexed,
+            tiny_models,
+            check=False,
+        )
     assert out.returncode == 3
     assert "API key" in out.stderr and "Sources:" in out.stdout
-    refused = run_cli(["ask", "object storage", "--no-rerank", "--llm-base-url", f"http://127.0.0.1:{refused_port()}/v1"],
-                      indexed, tiny_models, check=False)
+    refused = run_cli(
+        ["ask", "object storage", "--no-rerank", "--llm-base-url", f"http://127.0.0.1:{refused_port()}/v1"],
+        indexed,
+        tiny_models,
+        check=False,
+    )
     assert refused.returncode == 3 and "Sources:" in refused.stdout
 
 
 @pytest.mark.slow
 def test_ask_dry_run_sends_nothing(indexed: Path, tiny_models) -> None:
     with FakeOpenAIServer() as server:
-        out = run_cli(["ask", "object storage", "--no-rerank", "--dry-run", "--llm-base-url", server.base_url],
-                      indexed, tiny_models)
+        out = run_cli(
+            ["ask", "object storage", "--no-rerank", "--dry-run", "--llm-base-url", server.base_url],
+            indexed,
+            tiny_models,
+        )
         assert server.chat_requests == []
     assert "Dry run" in out.stdout and "characters" in out.stdout and "<source" in out.stdout

@@ -54,8 +54,19 @@ def test_twenty_kills_then_clean(tmp_path: Path, tiny_models) -> None:
     lib = write_library(tmp_path / "lib", n_files=400, paragraphs=6)
     write_corpus(lib / "formats")
     data = tmp_path / "data"
-    cmd = [sys.executable, "-m", "engine.cli", "index", str(lib), "--data-dir", str(data),
-           "--embed-model", str(tiny_models.embed_dir), "--device", "cpu"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "engine.cli",
+        "index",
+        str(lib),
+        "--data-dir",
+        str(data),
+        "--embed-model",
+        str(tiny_models.embed_dir),
+        "--device",
+        "cpu",
+    ]
     rng = random.Random(20)
     killed = 0
     for _ in range(KILLS):

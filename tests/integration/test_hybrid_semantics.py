@@ -25,8 +25,16 @@ def engine(tmp_path_factory):
     lib.mkdir()
     for name, text in DOCS.items():
         (lib / name).write_text(text, encoding="utf-8")
-    eng = Engine(EngineConfig(data_dir=root / "data", embed_model=str(minilm_path()), device="cpu",
-                              chunk_tokens=200, chunk_overlap_tokens=20, rerank=False))
+    eng = Engine(
+        EngineConfig(
+            data_dir=root / "data",
+            embed_model=str(minilm_path()),
+            device="cpu",
+            chunk_tokens=200,
+            chunk_overlap_tokens=20,
+            rerank=False,
+        )
+    )
     eng.open()
     eng.index_library(lib)
     yield eng

@@ -116,8 +116,9 @@ def test_cli_indexes_and_searches_through_store_uri(server_uri: str, tmp_path: P
     lib = write_library(tmp_path / "lib", n_files=3)
     data = tmp_path / "data"
     run_cli(["index", str(lib), "--store", server_uri], data, tiny_models)
-    out = run_cli(["search", "ZX2Q3", "--json", "--mode", "bm25", "--no-rerank", "--store", server_uri],
-                  data, tiny_models)
+    out = run_cli(
+        ["search", "ZX2Q3", "--json", "--mode", "bm25", "--no-rerank", "--store", server_uri], data, tiny_models
+    )
     assert "ZX2Q3" in json.loads(out.stdout)["hits"][0]["text"]
     hybrid = json.loads(run_cli(["search", "ZX2Q3", "--json", "--store", server_uri], data, tiny_models).stdout)
     assert hybrid["hits"] and all(h["scores"]["rerank"] is not None for h in hybrid["hits"])

@@ -55,8 +55,19 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
         return folder
     pytest.importorskip("PyInstaller", reason="PyInstaller is not installed (pip install .[packaging])")
     out = tmp_path_factory.mktemp("pyinstaller")
-    cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", "WARN",
-           "--distpath", str(out / "dist"), "--workpath", str(out / "build"), str(ROOT / "build.spec")]
+    cmd = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(out / "dist"),
+        "--workpath",
+        str(out / "build"),
+        str(ROOT / "build.spec"),
+    ]
     start = time.perf_counter()
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
@@ -80,8 +91,9 @@ def test_bundle_layout(bundle: Path) -> None:
 def test_frozen_self_test_passes(bundle: Path, tmp_path: Path) -> None:
     env = _frozen_env(tmp_path)
     start = time.perf_counter()
-    result = subprocess.run([str(bundle / EXE_NAME), "--self-test"], env=env, capture_output=True, text=True,
-                            timeout=900)
+    result = subprocess.run(
+        [str(bundle / EXE_NAME), "--self-test"], env=env, capture_output=True, text=True, timeout=900
+    )
     elapsed = time.perf_counter() - start
     print(f"\nfrozen --self-test: {elapsed:.1f} s\n{result.stdout}")
     assert result.returncode == 0, result.stdout + result.stderr[-5000:]
@@ -97,8 +109,12 @@ def xvfb_display():
     """A private X display (Xvfb -displayfd), or skip when Xvfb/xwininfo are not installed."""
     if not (shutil.which("Xvfb") and shutil.which("xwininfo")):
         pytest.skip("Xvfb and xwininfo are needed to see the window appear")
-    server = subprocess.Popen(["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         assert server.stdout is not None
         yield f":{server.stdout.readline().strip()}"
@@ -113,8 +129,9 @@ def _main_window_viewable(display: str) -> bool:
     tree = subprocess.run(["xwininfo", "-root", "-tree"], env=env, capture_output=True, text=True, timeout=10).stdout
     for match in re.finditer(r'(0x[0-9a-f]+) "Tansaku[^"]*":.*?\s(\d+)x(\d+)[+-]', tree):
         if int(match.group(2)) > 100 and int(match.group(3)) > 100:
-            info = subprocess.run(["xwininfo", "-id", match.group(1)], env=env, capture_output=True, text=True,
-                                  timeout=10).stdout
+            info = subprocess.run(
+                ["xwininfo", "-id", match.group(1)], env=env, capture_output=True, text=True, timeout=10
+            ).stdout
             if "IsViewable" in info:
                 return True
     return False
@@ -126,8 +143,9 @@ def test_frozen_app_shows_its_window(bundle: Path, tmp_path: Path, xvfb_display:
     env.pop("QT_QPA_PLATFORM")
     env.update(DISPLAY=xvfb_display, TANSAKU_DATA_DIR=str(tmp_path / "data"))
     start = time.perf_counter()
-    app = subprocess.Popen([str(bundle / EXE_NAME)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                           text=True)
+    app = subprocess.Popen(
+        [str(bundle / EXE_NAME)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     shown = None
     try:
         while time.perf_counter() - start < 120 and app.poll() is None:
