@@ -80,10 +80,17 @@ def bench_tutorial(model: Path, n_docs: int, repeats: int) -> tuple[list[str], l
     return docs, lengths, seconds, list(scores)
 
 
-def engine_reranker(model: Path, fast_path: str):
+def engine_reranker(model: Path, fast_path: str, batch_size: int | None = None):
+    from engine.config import EngineConfig
     from engine.reranker import Reranker
 
-    reranker = Reranker(str(model), cache_dir=Path(tempfile.gettempdir()), device="cpu", cpu_fast_path=fast_path)
+    reranker = Reranker(
+        str(model),
+        cache_dir=Path(tempfile.gettempdir()),
+        device="cpu",
+        cpu_fast_path=fast_path,
+        batch_size=batch_size or EngineConfig.rerank_batch_size,
+    )
     reranker.load()
     return reranker
 
@@ -93,6 +100,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--docs", type=int, default=10)
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--fast-path", choices=("auto", "int8", "fp32"), default="auto")
+    p.add_argument("--batch-size", type=int, help="engine rerank batch size (default: EngineConfig's)")
     return p.parse_args(argv)
 
 
@@ -107,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     engine_scores = {}
     for fast_path in dict.fromkeys([args.fast_path, "fp32"]):
-        reranker = engine_reranker(model, fast_path)
+        reranker = engine_reranker(model, fast_path, args.batch_size)
         seconds, scores = median_time(lambda r=reranker: r.score(QUERY, docs), args.repeats)
         engine_scores[fast_path] = scores
         rows.append((f"engine Reranker.score ({reranker.fast_path})", seconds))

@@ -169,6 +169,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--depth", type=int, default=DEFAULT_DEPTH, help="chunks retrieved per question")
     p.add_argument("--chunk-tokens", type=int, help="default: the model's max length, at most 512")
     p.add_argument("--fast-path", choices=("auto", "int8", "fp32"), default="auto")
+    p.add_argument("--embed-batch-size", type=int, help="passages per embedding batch (default: the evaluation's 32)")
     p.add_argument("--fusion", choices=("rrf", "weighted"))
     p.add_argument("--rrf-k", type=int)
     p.add_argument("--dense-weight", type=float)
@@ -194,11 +195,12 @@ def run(args: argparse.Namespace, work_dir: Path) -> str:
     rerank_model = None if args.no_rerank else (args.rerank_model or tiny_reranker(work_dir))
     config = engine_config(
         model,
-        work_dir / f"data-{args.corpus}-{args.fast_path}",
+        work_dir / f"data-{args.corpus}-{args.fast_path}-b{args.embed_batch_size or 'default'}",
         rerank_model=rerank_model,
         chunk_tokens=args.chunk_tokens,
         cpu_fast_path=args.fast_path,
         **fusion_changes(args),
+        **({"embed_batch_size": args.embed_batch_size} if args.embed_batch_size else {}),
     )
     with Engine(config) as engine:
         log(f"indexing {corpus.folder} with {model_label} ({config.chunk_tokens}-token chunks) ...")
@@ -213,7 +215,8 @@ def run(args: argparse.Namespace, work_dir: Path) -> str:
         c = engine.config
         header = (
             f"### {corpus.name}: {len(corpus.questions)} questions, model {model_label}, "
-            f"fast path {engine.embedder.fast_path}, chunk {c.chunk_tokens} tokens, depth {args.depth}, "
+            f"fast path {engine.embedder.fast_path} (batch {c.embed_batch_size}), chunk {c.chunk_tokens} tokens, "
+            f"depth {args.depth}, "
             f"fusion {c.fusion} (k {c.rrf_k}, weights {c.dense_weight}/{c.bm25_weight})\n"
             f"index: {stats.files} files, {stats.chunks} chunks in {stats.seconds:.1f} s; "
             f"evaluation {elapsed:.1f} s\n"

@@ -49,9 +49,11 @@ def test_where_does_milvus_store_data_ranks_product_faq_first(
     assert file_ranking(hits, corpus.folder)[0] == "faq/product_faq.md"
 
 
-# Measured with all-MiniLM-L6-v2, fp32: dense 0.887, bm25 0.829, hybrid 0.891 (weighted) / 0.881 (RRF k 60) nDCG@10.
+# Measured with all-MiniLM-L6-v2, fp32, collection-wide BM25 statistics: dense 0.887, bm25 0.869, hybrid 0.909 (weighted)
+# nDCG@10 (python -m tests.quality.harness --corpus milvus --no-rerank). Before the BM25 statistics were collection-wide,
+# BM25 ranged 0.79-0.83 with the segment layout and hybrid could fall below dense.
 # The floors sit ~5 points below, so they catch a broken stage without tripping on small model/CPU differences.
-FLOORS = {"dense": 0.83, "bm25": 0.78, "hybrid": 0.83}
+FLOORS = {"dense": 0.83, "bm25": 0.82, "hybrid": 0.86}
 # The fusion tuned on this set and confirmed on SciFact (now also EngineConfig's default), stated here so the claim
 # "hybrid beats both single modes" stays pinned to the setting it was measured for.
 TUNED_FUSION = {"fusion": "weighted", "dense_weight": 0.5, "bm25_weight": 0.5}
