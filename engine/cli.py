@@ -36,7 +36,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--embed-model", metavar="ID|DIR", help="embedding model id or local folder")
     g.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None)
     g.add_argument("--dims", type=int, help="embedding dimensions (Matryoshka truncation)")
-    g.add_argument("--cpu-fast-path", choices=("auto", "int8", "fp32"), default=None)
+    g.add_argument("--cpu-fast-path", choices=("auto", "bf16", "int8", "fp32"), default=None)
 
 
 def _search_opts(p: argparse.ArgumentParser) -> None:

@@ -11,7 +11,14 @@ import numpy as np
 
 from engine.cancel import CancelToken
 from engine.config import DEFAULT_TASK
-from engine.device import apply_cpu_fast_path, choose_fast_path, fast_path_label, resolve_device, torch_dtype_for
+from engine.device import (
+    apply_cpu_fast_path,
+    choose_fast_path,
+    effective_batch_size,
+    fast_path_label,
+    resolve_device,
+    torch_dtype_for,
+)
 from engine.errors import ConfigError, EngineError, ModelLoadError
 from engine.model_files import ProgressCallback, resolve_model
 
@@ -127,7 +134,7 @@ class Embedder:
             path = resolve_model(self._model_name, cache_dir=self._cache_dir, on_progress=on_progress, cancel=cancel)
             device = resolve_device(self._requested_device)
             fast_path = choose_fast_path(self._requested_fast_path, device)
-            st = self._load_sentence_transformer(path, device)
+            st = self._load_sentence_transformer(path, device, fast_path)
             full_dim = _embedding_dimension(st, self._model_name)
             if self._dims is not None and self._dims > full_dim:
                 raise ConfigError(
@@ -138,12 +145,12 @@ class Embedder:
             self._st, self._full_dim, self._device, self._fast_path = st, full_dim, device, fast_path
             self._tokenizer = st.tokenizer
 
-    def _load_sentence_transformer(self, path: Path, device: str) -> Any:
+    def _load_sentence_transformer(self, path: Path, device: str, fast_path: str) -> Any:
         try:
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # a broken or partial install
             raise ModelLoadError(f"sentence-transformers is not installed or failed to import: {exc}") from exc
-        model_kwargs: dict[str, Any] = {"dtype": torch_dtype_for(device)}
+        model_kwargs: dict[str, Any] = {"dtype": torch_dtype_for(device, fast_path)}
         if device != "cpu":
             model_kwargs["attn_implementation"] = "sdpa"
         try:
@@ -184,10 +191,11 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for start in range(0, len(order), self._batch_size):
+        step = effective_batch_size(self._device, self._fast_path, self._batch_size)
+        for start in range(0, len(order), step):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            idx = order[start : start + self._batch_size]
+            idx = order[start : start + step]
             out[idx] = self._encode([texts[i] for i in idx], prompt=None)
         return out
 

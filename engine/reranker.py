@@ -9,7 +9,14 @@ from typing import Any
 
 from engine.cancel import CancelToken
 from engine.config import DEFAULT_TASK
-from engine.device import apply_cpu_fast_path, choose_fast_path, fast_path_label, resolve_device, torch_dtype_for
+from engine.device import (
+    apply_cpu_fast_path,
+    choose_fast_path,
+    effective_batch_size,
+    fast_path_label,
+    resolve_device,
+    torch_dtype_for,
+)
 from engine.errors import ConfigError, EngineError, ModelLoadError
 from engine.model_files import ProgressCallback, resolve_model
 
@@ -83,7 +90,7 @@ class Reranker:
             path = resolve_model(self._model_name, cache_dir=self._cache_dir, on_progress=on_progress, cancel=cancel)
             device = resolve_device(self._requested_device)
             fast_path = choose_fast_path(self._requested_fast_path, device)
-            tokenizer, model = self._load_model(path, device)
+            tokenizer, model = self._load_model(path, device, fast_path)
             no_id, yes_id = self._answer_ids(tokenizer)
             head = model.get_output_embeddings()
             self._head = head.weight.detach()[[no_id, yes_id]].float().clone()
@@ -96,12 +103,12 @@ class Reranker:
             self._suffix_ids = tokenizer.encode(SUFFIX, add_special_tokens=False)
             self._device, self._fast_path = device, fast_path
 
-    def _load_model(self, path: Path, device: str) -> tuple[Any, Any]:
+    def _load_model(self, path: Path, device: str, fast_path: str) -> tuple[Any, Any]:
         try:
             from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError as exc:
             raise ModelLoadError(f"transformers is not installed or failed to import: {exc}") from exc
-        kwargs: dict[str, Any] = {"dtype": torch_dtype_for(device), "local_files_only": True}
+        kwargs: dict[str, Any] = {"dtype": torch_dtype_for(device, fast_path), "local_files_only": True}
         if device != "cpu":
             kwargs["attn_implementation"] = "sdpa"
         try:
@@ -134,10 +141,11 @@ class Reranker:
         sequences = [self._pair_ids(query, doc) for doc in documents]
         order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]), reverse=True)
         scores = [0.0] * len(sequences)
-        for start in range(0, len(order), self._batch_size):
+        step = effective_batch_size(self._device, self._fast_path, self._batch_size)
+        for start in range(0, len(order), step):
             if cancel is not None:
                 cancel.raise_if_cancelled()
-            idx = order[start : start + self._batch_size]
+            idx = order[start : start + step]
             for i, value in zip(idx, self._score_batch([sequences[i] for i in idx]), strict=True):
                 scores[i] = value
         return scores

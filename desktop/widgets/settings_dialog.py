@@ -32,6 +32,12 @@ from engine.errors import EngineError
 EMBED_CHOICES = ("Qwen/Qwen3-Embedding-0.6B", "Qwen/Qwen3-Embedding-4B", "Qwen/Qwen3-Embedding-8B")
 RERANK_CHOICES = ("Qwen/Qwen3-Reranker-0.6B", "Qwen/Qwen3-Reranker-4B", "Qwen/Qwen3-Reranker-8B")
 DEVICES = (("Automatic", "auto"), ("CPU", "cpu"), ("GPU (CUDA)", "cuda"), ("Apple GPU (MPS)", "mps"))
+CPU_PRECISIONS = (
+    ("Automatic (bf16 where the CPU has it, else fp32)", "auto"),
+    ("bf16", "bf16"),
+    ("int8 (fastest, slightly less accurate)", "int8"),
+    ("fp32 (exact)", "fp32"),
+)
 CHAT_MODELS = ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini")
 TABS = ("answers", "models", "storage", "exclusions")
 
@@ -147,6 +153,10 @@ class SettingsDialog(QDialog):
         for label, value in DEVICES:
             self.device.addItem(label, value)
         self.device.setCurrentIndex(max(0, self.device.findData(config.device)))
+        self.cpu_precision = QComboBox()
+        for label, value in CPU_PRECISIONS:
+            self.cpu_precision.addItem(label, value)
+        self.cpu_precision.setCurrentIndex(max(0, self.cpu_precision.findData(config.cpu_fast_path)))
         self.dims = _spin(0, 4096, config.dims or 0)
         self.dims.setSpecialValueText("Full (model default)")
         self.dims.setSingleStep(32)
@@ -158,6 +168,7 @@ class SettingsDialog(QDialog):
         form.addRow("Reranker model:", _model_row(self.rerank_model, rerank_browse))
         form.addRow("", self.rerank)
         form.addRow("Device:", self.device)
+        form.addRow("Precision on CPU:", self.cpu_precision)
         form.addRow("Dimensions:", self.dims)
         form.addRow("Candidates:", self.candidates)
         form.addRow("Sources in answers (top n):", self.top_n)
@@ -239,6 +250,7 @@ class SettingsDialog(QDialog):
             rerank_model=self.rerank_model.currentText().strip() or self._original.rerank_model,
             rerank=self.rerank.isChecked(),
             device=self.device.currentData(),
+            cpu_fast_path=self.cpu_precision.currentData(),
             dims=None if dims == 0 else max(32, dims),
             candidates=self.candidates.value(),
             top_n=self.top_n.value(),

@@ -10,7 +10,7 @@ import pytest
 
 from engine.cancel import CancelToken
 from engine.config import DEFAULT_TASK
-from engine.device import choose_fast_path, resolve_device, torch_dtype_for
+from engine.device import choose_fast_path, cpu_has_fast_bf16, resolve_device, torch_dtype_for
 from engine.embedder import Embedder, normalize_rows, query_prompt
 from engine.errors import Cancelled, ConfigError, ModelLoadError
 from tests.engine.test_model_files import fake_hf_cache
@@ -75,6 +75,9 @@ def test_batched_equals_one_by_one_in_input_order(embedder: Embedder) -> None:
     batched = embedder.embed_documents(TEXTS)
     single = np.stack([embedder.embed_documents([text])[0] for text in TEXTS])
     np.testing.assert_allclose(batched, single, atol=1e-4)
+    # A CPU encodes one passage per call; a GPU pads a batch. The padded path must give the same vectors.
+    padded = embedder._encode(list(TEXTS), prompt=None)
+    np.testing.assert_allclose(padded, single, atol=1e-4)
 
 
 def test_empty_input_gives_empty_matrix(embedder: Embedder) -> None:
@@ -163,6 +166,25 @@ def test_int8_fast_path_stays_close_to_fp32(tiny_models, tmp_path: Path, embedde
     assert min(cosine(a, b) for a, b in zip(vectors, reference, strict=True)) > 0.9
 
 
+def test_bf16_fast_path_stays_close_to_fp32(tiny_models, tmp_path: Path, embedder: Embedder) -> None:
+    quick = Embedder(str(tiny_models.embed_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="bf16")
+    vectors = quick.embed_documents(TEXTS)
+    assert quick.fast_path == "bf16" and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    reference = embedder.embed_documents(TEXTS)
+    assert min(cosine(a, b) for a, b in zip(vectors, reference, strict=True)) > 0.99
+    assert cosine(quick.embed_query("flush"), embedder.embed_query("flush")) > 0.99
+
+
+def test_int8_vectors_do_not_depend_on_batch_mates(tiny_models, tmp_path: Path) -> None:
+    """Dynamic int8 scales each call's input as a whole: passages are embedded one per call so neighbours never leak."""
+    quick = Embedder(str(tiny_models.embed_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="int8", batch_size=8)
+    loud = "ZZZZ " * 40 + "an unusually long and loud passage " * 10
+    alone = quick.embed_documents([TEXTS[0]])[0]
+    with_neighbours = quick.embed_documents([TEXTS[0], loud, TEXTS[1]])[0]
+    np.testing.assert_array_equal(alone, with_neighbours)
+
+
 def test_loads_a_hugging_face_id_from_the_app_cache(tiny_models, tmp_path: Path, embedder: Embedder) -> None:
     snapshot = fake_hf_cache(tmp_path, "acme/tiny-embedding", {})
     shutil.copytree(tiny_models.embed_dir, snapshot, dirs_exist_ok=True)
@@ -211,6 +233,7 @@ def test_device_selection() -> None:
             resolve_device("cuda")
     assert choose_fast_path("fp32", "cpu") == "fp32"
     assert choose_fast_path("int8", "cpu") == "int8"
-    assert choose_fast_path("auto", "cpu") in {"int8", "fp32"}
+    assert choose_fast_path("bf16", "cpu") == "bf16"
+    assert choose_fast_path("auto", "cpu") == ("bf16" if cpu_has_fast_bf16() else "fp32")
     with pytest.raises(ConfigError):
         choose_fast_path("int4", "cpu")

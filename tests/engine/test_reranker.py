@@ -87,6 +87,24 @@ def test_batched_length_sorted_equals_one_at_a_time(reranker: Reranker) -> None:
     batched = reranker.score(QUERY, DOCS)
     single = [reranker.score(QUERY, [doc])[0] for doc in DOCS]
     assert batched == pytest.approx(single, abs=1e-4)
+    # A CPU scores one pair per pass; a GPU left-pads a batch. The padded path must give the same scores.
+    padded = reranker._score_batch([reranker._pair_ids(QUERY, doc) for doc in DOCS])
+    assert padded == pytest.approx(single, abs=1e-4)
+
+
+def test_bf16_scores_follow_fp32(tiny_models, tmp_path: Path, reranker: Reranker) -> None:
+    quick = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="bf16")
+    scores = quick.score(QUERY, DOCS)
+    assert quick.fast_path == "bf16"
+    assert scores == pytest.approx(reranker.score(QUERY, DOCS), abs=0.02)
+
+
+def test_int8_scores_do_not_depend_on_batch_mates(tiny_models, tmp_path: Path) -> None:
+    quick = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", batch_size=4, cpu_fast_path="int8")
+    batched = quick.score(QUERY, DOCS)
+    single = [quick.score(QUERY, [doc])[0] for doc in DOCS]
+    assert quick.fast_path == "int8-dynamic"
+    assert batched == single  # exactly: each pair is its own forward pass
 
 
 def test_last_position_scores_equal_the_tutorial(tiny_models, reranker: Reranker) -> None:

@@ -118,7 +118,7 @@ def run_child(kind: str, args: argparse.Namespace) -> dict[str, float]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tests.perf.bench_app_memory", description=__doc__.split("\n")[0])
     p.add_argument("--files", type=int, help="only the first N files of faq/ (sorted by name)")
-    p.add_argument("--fast-path", choices=("auto", "int8", "fp32"), default="auto")
+    p.add_argument("--fast-path", choices=("auto", "bf16", "int8", "fp32"), default="auto")
     p.add_argument("--child", choices=("engine", "tutorial"), help=argparse.SUPPRESS)
     return p.parse_args(argv)
 

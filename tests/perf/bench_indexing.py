@@ -122,7 +122,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tests.perf.bench_indexing", description=__doc__.split("\n")[0])
     p.add_argument("--files", type=int, help="only the first N files of faq/ (sorted by name)")
     p.add_argument("--repeats", type=int, default=1, help="runs of each pipeline (median reported)")
-    p.add_argument("--fast-path", choices=("auto", "int8", "fp32"), default="auto")
+    p.add_argument("--fast-path", choices=("auto", "bf16", "int8", "fp32"), default="auto")
     p.add_argument("--batch-size", type=int, default=EngineConfig.embed_batch_size, help="engine embed batch size")
     p.add_argument("--no-cosine", action="store_true", help="skip the fast-path vs fp32 cosine check")
     return p.parse_args(argv)

@@ -90,7 +90,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tests.perf.bench_query_latency", description=__doc__.split("\n")[0])
     p.add_argument("--queries", type=int, default=10)
     p.add_argument("--baseline-queries", type=int, default=3, help="0 skips the tutorial baseline")
-    p.add_argument("--fast-path", choices=("auto", "int8", "fp32"), default="auto")
+    p.add_argument("--fast-path", choices=("auto", "bf16", "int8", "fp32"), default="auto")
     return p.parse_args(argv)
 
 

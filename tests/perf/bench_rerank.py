@@ -99,7 +99,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tests.perf.bench_rerank", description=__doc__.split("\n")[0])
     p.add_argument("--docs", type=int, default=10)
     p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--fast-path", choices=("auto", "int8", "fp32"), default="auto")
+    p.add_argument("--fast-path", choices=("auto", "bf16", "int8", "fp32"), default="auto")
     p.add_argument("--batch-size", type=int, help="engine rerank batch size (default: EngineConfig's)")
     return p.parse_args(argv)
 

@@ -168,7 +168,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--limit-queries", type=int)
     p.add_argument("--depth", type=int, default=DEFAULT_DEPTH, help="chunks retrieved per question")
     p.add_argument("--chunk-tokens", type=int, help="default: the model's max length, at most 512")
-    p.add_argument("--fast-path", choices=("auto", "int8", "fp32"), default="auto")
+    p.add_argument("--fast-path", choices=("auto", "bf16", "int8", "fp32"), default="auto")
     p.add_argument("--embed-batch-size", type=int, help="passages per embedding batch (default: the evaluation's 32)")
     p.add_argument("--fusion", choices=("rrf", "weighted"))
     p.add_argument("--rrf-k", type=int)
@@ -215,7 +215,7 @@ def run(args: argparse.Namespace, work_dir: Path) -> str:
         c = engine.config
         header = (
             f"### {corpus.name}: {len(corpus.questions)} questions, model {model_label}, "
-            f"fast path {engine.embedder.fast_path} (batch {c.embed_batch_size}), chunk {c.chunk_tokens} tokens, "
+            f"fast path {engine.embedder.fast_path}, chunk {c.chunk_tokens} tokens, "
             f"depth {args.depth}, "
             f"fusion {c.fusion} (k {c.rrf_k}, weights {c.dense_weight}/{c.bm25_weight})\n"
             f"index: {stats.files} files, {stats.chunks} chunks in {stats.seconds:.1f} s; "
