@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from engine.config import EngineConfig
@@ -47,3 +48,20 @@ def write_library(root: Path, n_files: int = 6, paragraphs: int = 6) -> Path:
             )
         (root / f"doc_{i:02d}.md").write_text("\n".join(body), encoding="utf-8")
     return root
+
+
+def cli_index_command(library: Path, data_dir: Path, tiny) -> list[str]:
+    """`tansaku index` on the tiny embedder as a subprocess command line (for tests that kill it)."""
+    return [
+        sys.executable,
+        "-m",
+        "engine.cli",
+        "index",
+        str(library),
+        "--data-dir",
+        str(data_dir),
+        "--embed-model",
+        str(tiny.embed_dir),
+        "--device",
+        "cpu",
+    ]

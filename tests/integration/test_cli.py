@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import open_engine, snapshot, tiny_config, write_library
+from tests.integration.helpers import cli_index_command, open_engine, snapshot, tiny_config, write_library
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -83,19 +83,7 @@ def _indexed_rows(data_dir: Path) -> int:
 def test_kill_mid_index_then_rerun_equals_clean_index(tmp_path: Path, tiny_models) -> None:
     lib = write_library(tmp_path / "lib", n_files=40, paragraphs=10)
     data = tmp_path / "data"
-    cmd = [
-        sys.executable,
-        "-m",
-        "engine.cli",
-        "index",
-        str(lib),
-        "--data-dir",
-        str(data),
-        "--embed-model",
-        str(tiny_models.embed_dir),
-        "--device",
-        "cpu",
-    ]
+    cmd = cli_index_command(lib, data, tiny_models)
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 240
     while _indexed_rows(data) < 1 and proc.poll() is None and time.monotonic() < deadline:

@@ -7,13 +7,12 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from tests.integration.helpers import open_engine, snapshot, tiny_config, write_library
+from tests.integration.helpers import cli_index_command, open_engine, snapshot, tiny_config, write_library
 from tests.support.corpus import write_corpus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,19 +53,7 @@ def test_twenty_kills_then_clean(tmp_path: Path, tiny_models) -> None:
     lib = write_library(tmp_path / "lib", n_files=400, paragraphs=6)
     write_corpus(lib / "formats")
     data = tmp_path / "data"
-    cmd = [
-        sys.executable,
-        "-m",
-        "engine.cli",
-        "index",
-        str(lib),
-        "--data-dir",
-        str(data),
-        "--embed-model",
-        str(tiny_models.embed_dir),
-        "--device",
-        "cpu",
-    ]
+    cmd = cli_index_command(lib, data, tiny_models)
     rng = random.Random(20)
     killed = 0
     for _ in range(KILLS):

@@ -67,28 +67,36 @@ def test_previous_index_answers_until_the_new_model_covers_every_library(
         assert engine.index_library(lib).chunks_embedded == 0
 
 
+def _two_libraries(tmp_path: Path, tiny_models, second_model: Path):
+    """Libraries 'kept' and 'dropped', and the configs of the first and the second model (same data folder)."""
+    kept = write_library(tmp_path / "kept", n_files=2)
+    dropped = write_library(tmp_path / "dropped", n_files=2)
+    config_a = tiny_config(tmp_path / "data", tiny_models)
+    return kept, dropped, config_a, config_a.with_changes(embed_model=str(second_model))
+
+
+def _bm25_paths(engine) -> set[str]:
+    return {h.chunk.path for h in engine.search("passage", k=50, mode="bm25", rerank=False)}
+
+
 def test_a_library_removed_under_another_model_leaves_no_chunks_behind(
     tmp_path: Path, tiny_models, second_model: Path
 ) -> None:
-    data = tmp_path / "data"
-    kept = write_library(tmp_path / "kept", n_files=2)
-    dropped = write_library(tmp_path / "dropped", n_files=2)
-    config_a = tiny_config(data, tiny_models)
+    kept, dropped, config_a, config_b = _two_libraries(tmp_path, tiny_models, second_model)
     with open_engine(config_a) as engine:
         engine.index_library(kept)
         engine.index_library(dropped)
 
-    config_b = config_a.with_changes(embed_model=str(second_model))
     with open_engine(config_b) as engine:
         assert engine.answering_from()["previous"] is True
         engine.remove_library(dropped)  # removed from the answering (old) index too
-        paths = {h.chunk.path for h in engine.search("passage", k=50, mode="bm25", rerank=False)}
+        paths = _bm25_paths(engine)
         assert paths and all(p.startswith(str(kept)) for p in paths)
         engine.index_library(kept)
         assert engine.answering_from()["previous"] is False
 
     with open_engine(config_a) as engine:
-        paths = {h.chunk.path for h in engine.search("passage", k=50, mode="bm25", rerank=False)}
+        paths = _bm25_paths(engine)
         assert paths and all(p.startswith(str(kept)) for p in paths)
 
 
@@ -105,11 +113,7 @@ def test_cancelled_first_index_has_no_fallback(tmp_path: Path, tiny_models) -> N
 def test_switching_back_drops_chunks_of_libraries_removed_meanwhile(
     tmp_path: Path, tiny_models, second_model: Path
 ) -> None:
-    data = tmp_path / "data"
-    kept = write_library(tmp_path / "kept", n_files=2)
-    dropped = write_library(tmp_path / "dropped", n_files=2)
-    config_a = tiny_config(data, tiny_models)
-    config_b = config_a.with_changes(embed_model=str(second_model))
+    kept, dropped, config_a, config_b = _two_libraries(tmp_path, tiny_models, second_model)
     for config in (config_a, config_b):
         with open_engine(config) as engine:
             engine.index_library(kept)
@@ -119,5 +123,5 @@ def test_switching_back_drops_chunks_of_libraries_removed_meanwhile(
         engine.remove_library(dropped)  # model A's collection is not open now
     with open_engine(config_a) as engine:
         assert engine.answering_from()["previous"] is False  # A still covers every (remaining) library
-        paths = {h.chunk.path for h in engine.search("passage", k=50, mode="bm25", rerank=False)}
+        paths = _bm25_paths(engine)
         assert paths and all(p.startswith(str(kept)) for p in paths)
