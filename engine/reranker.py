@@ -139,9 +139,11 @@ class Reranker:
             return []
         self.load()
         sequences = [self._pair_ids(query, doc) for doc in documents]
+        step = effective_batch_size(self._device, self._fast_path, self._batch_size)
+        if step == 1:
+            return self._score_one_by_one(query, sequences, cancel)
         order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]), reverse=True)
         scores = [0.0] * len(sequences)
-        step = effective_batch_size(self._device, self._fast_path, self._batch_size)
         for start in range(0, len(order), step):
             if cancel is not None:
                 cancel.raise_if_cancelled()
@@ -149,6 +151,66 @@ class Reranker:
             for i, value in zip(idx, self._score_batch([sequences[i] for i in idx]), strict=True):
                 scores[i] = value
         return scores
+
+    def _score_one_by_one(self, query: str, sequences: list[list[int]], cancel: CancelToken | None) -> list[float]:
+        """One pair per forward pass (CPU), with the prompt head shared by every pair computed once.
+
+        Every pair starts with the same system prompt, instruction and query (~20% of a 300-token pair). Their keys
+        and values are computed once and reused; causal attention makes the result the same as a full pass. A pair
+        whose tokens do not start with the shared head (a tokenizer merging across the boundary) gets a full pass.
+        """
+        head = self._prefix_ids + self._tokenizer(
+            format_pair(self._instruction, query, "").rstrip(), add_special_tokens=False, verbose=False
+        )["input_ids"]
+        cache = None
+        scores = []
+        for seq in sequences:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            if len(seq) > len(head) and seq[: len(head)] == head:
+                if cache is None:
+                    cache = self._head_cache(head)
+                scores.append(self._score_after_head(cache, len(head), seq[len(head) :]))
+            else:
+                scores.append(self._score_batch([seq])[0])
+        return scores
+
+    def _head_cache(self, head: list[int]) -> Any:
+        import torch
+
+        device = self._device or "cpu"
+        try:
+            with torch.inference_mode():
+                out = self._base(input_ids=torch.tensor([head], device=device), use_cache=True)
+        except Exception as exc:
+            raise EngineError(f"Reranking with {self._model_name!r} failed: {exc}") from exc
+        cache = getattr(out, "cache", None)
+        return cache if cache is not None else out.past_key_values
+
+    def _cache_argument(self) -> str:
+        """transformers 5.2x calls the KV cache argument `cache`; earlier versions `past_key_values`."""
+        import inspect
+
+        return "cache" if "cache" in inspect.signature(self._base.forward).parameters else "past_key_values"
+
+    def _score_after_head(self, cache: Any, head_len: int, rest: list[int]) -> float:
+        import torch
+
+        device = self._device or "cpu"
+        total = head_len + len(rest)
+        try:
+            with torch.inference_mode():
+                out = self._base(
+                    input_ids=torch.tensor([rest], device=device),
+                    attention_mask=torch.ones((1, total), dtype=torch.long, device=device),
+                    position_ids=torch.arange(head_len, total, device=device).unsqueeze(0),
+                    use_cache=True,
+                    **{self._cache_argument(): cache},
+                )
+                cache.crop(-len(rest))  # back to the shared head for the next pair (negative: tokens to drop)
+                return self._p_yes(out.last_hidden_state[:, -1, :])[0]
+        except Exception as exc:  # e.g. out of memory: the job fails with a message, the app stays up
+            raise EngineError(f"Reranking with {self._model_name!r} failed: {exc}") from exc
 
     def _truncate(self, document: str) -> str:
         """Cut the document text at its `max_doc_tokens`-th token so the prompt frame is never truncated."""
@@ -182,11 +244,17 @@ class Reranker:
                     position_ids=positions.to(device),
                     use_cache=False,
                 )
-                last = out.last_hidden_state[:, -1, :].float()  # left padding: the last column is real everywhere
-                logits = last @ self._head.to(last.device).T
-                if self._head_bias is not None:
-                    logits = logits + self._head_bias.to(last.device)
-                probs = torch.softmax(logits, dim=-1)[:, 1]
+                # Left padding: the last column is real in every row.
+                return self._p_yes(out.last_hidden_state[:, -1, :])
         except Exception as exc:  # e.g. out of memory: the job fails with a message, the app stays up
             raise EngineError(f"Reranking with {self._model_name!r} failed: {exc}") from exc
-        return [float(p) for p in probs.cpu()]
+
+    def _p_yes(self, last_hidden: Any) -> list[float]:
+        """P(yes) from the last position's hidden states: only the 'no' and 'yes' rows of the LM head."""
+        import torch
+
+        last = last_hidden.float()
+        logits = last @ self._head.to(last.device).T
+        if self._head_bias is not None:
+            logits = logits + self._head_bias.to(last.device)
+        return [float(p) for p in torch.softmax(logits, dim=-1)[:, 1].cpu()]

@@ -92,6 +92,20 @@ def test_batched_length_sorted_equals_one_at_a_time(reranker: Reranker) -> None:
     assert padded == pytest.approx(single, abs=1e-4)
 
 
+def test_shared_prompt_head_is_computed_once_and_changes_nothing(reranker: Reranker, monkeypatch) -> None:
+    full = [reranker._score_batch([reranker._pair_ids(QUERY, doc)])[0] for doc in DOCS]
+    heads = []
+    original = reranker._head_cache
+    monkeypatch.setattr(reranker, "_head_cache", lambda head: heads.append(head) or original(head))
+
+    def no_full_pass(_sequences):
+        raise AssertionError("every pair should reuse the cached head")
+
+    monkeypatch.setattr(reranker, "_score_batch", no_full_pass)
+    assert reranker.score(QUERY, DOCS) == pytest.approx(full, abs=1e-5)
+    assert len(heads) == 1 and len(heads[0]) > 20
+
+
 def test_bf16_scores_follow_fp32(tiny_models, tmp_path: Path, reranker: Reranker) -> None:
     quick = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="bf16")
     scores = quick.score(QUERY, DOCS)
