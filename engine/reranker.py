@@ -159,9 +159,12 @@ class Reranker:
         and values are computed once and reused; causal attention makes the result the same as a full pass. A pair
         whose tokens do not start with the shared head (a tokenizer merging across the boundary) gets a full pass.
         """
-        head = self._prefix_ids + self._tokenizer(
-            format_pair(self._instruction, query, "").rstrip(), add_special_tokens=False, verbose=False
-        )["input_ids"]
+        head = (
+            self._prefix_ids
+            + self._tokenizer(
+                format_pair(self._instruction, query, "").rstrip(), add_special_tokens=False, verbose=False
+            )["input_ids"]
+        )
         cache = None
         scores = []
         for seq in sequences:
