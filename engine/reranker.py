@@ -64,6 +64,7 @@ class Reranker:
         self._suffix_ids: list[int] = []
         self._device: str | None = None
         self._fast_path: str | None = None
+        self._cache_kw = "past_key_values"
 
     @property
     def model_name(self) -> str:
@@ -102,6 +103,7 @@ class Reranker:
             self._prefix_ids = tokenizer.encode(PREFIX, add_special_tokens=False)
             self._suffix_ids = tokenizer.encode(SUFFIX, add_special_tokens=False)
             self._device, self._fast_path = device, fast_path
+            self._cache_kw = cache_argument(self._base)  # resolved once, not per scored pair
 
     def _load_model(self, path: Path, device: str, fast_path: str) -> tuple[Any, Any]:
         try:
@@ -190,12 +192,6 @@ class Reranker:
         cache = getattr(out, "cache", None)
         return cache if cache is not None else out.past_key_values
 
-    def _cache_argument(self) -> str:
-        """transformers 5.2x calls the KV cache argument `cache`; earlier versions `past_key_values`."""
-        import inspect
-
-        return "cache" if "cache" in inspect.signature(self._base.forward).parameters else "past_key_values"
-
     def _score_after_head(self, cache: Any, head_len: int, rest: list[int]) -> float:
         import torch
 
@@ -208,7 +204,7 @@ class Reranker:
                     attention_mask=torch.ones((1, total), dtype=torch.long, device=device),
                     position_ids=torch.arange(head_len, total, device=device).unsqueeze(0),
                     use_cache=True,
-                    **{self._cache_argument(): cache},
+                    **{self._cache_kw: cache},
                 )
                 cache.crop(-len(rest))  # back to the shared head for the next pair (negative: tokens to drop)
                 return self._p_yes(out.last_hidden_state[:, -1, :])[0]
@@ -261,3 +257,10 @@ class Reranker:
         if self._head_bias is not None:
             logits = logits + self._head_bias.to(last.device)
         return [float(p) for p in torch.softmax(logits, dim=-1)[:, 1].cpu()]
+
+
+def cache_argument(model: Any) -> str:
+    """transformers 5.2x calls the KV cache argument `cache`; earlier versions `past_key_values`."""
+    import inspect
+
+    return "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"

@@ -59,6 +59,22 @@ def _combo(choices: tuple[str, ...], current: str) -> QComboBox:
     return combo
 
 
+def _data_combo(items: tuple[tuple[str, str], ...], current: str) -> QComboBox:
+    """A combo of (label, value) items with `current` selected (the first item when it is not listed)."""
+    combo = QComboBox()
+    for label, value in items:
+        combo.addItem(label, value)
+    combo.setCurrentIndex(max(0, combo.findData(current)))
+    return combo
+
+
+def _hint(text: str) -> QLabel:
+    note = QLabel(text)
+    note.setObjectName("hint")
+    note.setWordWrap(True)
+    return note
+
+
 def _spin(low: int, high: int, value: int) -> QSpinBox:
     spin = QSpinBox()
     spin.setRange(low, high)
@@ -129,13 +145,13 @@ class SettingsDialog(QDialog):
         form.addRow("", self.key_status)
         form.addRow("Base URL:", self.base_url)
         form.addRow("Chat model:", self.chat_model)
-        note = QLabel(
-            "Questions, and the passages retrieved for them, are sent to this endpoint. With a local server "
-            "(Ollama, llama.cpp, vLLM) nothing leaves your computer."
+        form.addRow(
+            "",
+            _hint(
+                "Questions, and the passages retrieved for them, are sent to this endpoint. With a local server "
+                "(Ollama, llama.cpp, vLLM) nothing leaves your computer."
+            ),
         )
-        note.setObjectName("hint")
-        note.setWordWrap(True)
-        form.addRow("", note)
         return page
 
     def _models_page(self, config: EngineConfig) -> QWidget:
@@ -149,14 +165,8 @@ class SettingsDialog(QDialog):
         rerank_browse.clicked.connect(lambda: self._browse_model(self.rerank_model))
         self.rerank = QCheckBox("Rerank candidates (better answers, slower on CPU)")
         self.rerank.setChecked(config.rerank)
-        self.device = QComboBox()
-        for label, value in DEVICES:
-            self.device.addItem(label, value)
-        self.device.setCurrentIndex(max(0, self.device.findData(config.device)))
-        self.cpu_precision = QComboBox()
-        for label, value in CPU_PRECISIONS:
-            self.cpu_precision.addItem(label, value)
-        self.cpu_precision.setCurrentIndex(max(0, self.cpu_precision.findData(config.cpu_fast_path)))
+        self.device = _data_combo(DEVICES, config.device)
+        self.cpu_precision = _data_combo(CPU_PRECISIONS, config.cpu_fast_path)
         self.dims = _spin(0, 4096, config.dims or 0)
         self.dims.setSpecialValueText("Full (model default)")
         self.dims.setSingleStep(32)
@@ -174,13 +184,13 @@ class SettingsDialog(QDialog):
         form.addRow("Sources in answers (top n):", self.top_n)
         form.addRow("Query instruction:", self.query_task)
         form.addRow("Reranker instruction:", self.rerank_instruction)
-        note = QLabel(
-            "0.6B runs well on a laptop CPU; 4B and 8B want a GPU. Changing the embedding model or dimensions "
-            "re-indexes your libraries in the background; the old index keeps answering until then."
+        form.addRow(
+            "",
+            _hint(
+                "0.6B runs well on a laptop CPU; 4B and 8B want a GPU. Changing the embedding model or dimensions "
+                "re-indexes your libraries in the background; the old index keeps answering until then."
+            ),
         )
-        note.setObjectName("hint")
-        note.setWordWrap(True)
-        form.addRow("", note)
         return page
 
     def _storage_page(self, config: EngineConfig) -> QWidget:
@@ -202,10 +212,9 @@ class SettingsDialog(QDialog):
         form.addRow("Data folder:", row)
         form.addRow("Milvus server URI:", self.store_uri)
         form.addRow("Milvus token:", self.store_token)
-        note = QLabel("The data folder holds the index, the file manifest, chat history and downloaded models.")
-        note.setObjectName("hint")
-        note.setWordWrap(True)
-        form.addRow("", note)
+        form.addRow(
+            "", _hint("The data folder holds the index, the file manifest, chat history and downloaded models.")
+        )
         return page
 
     def _excludes_page(self, config: EngineConfig) -> QWidget:
