@@ -36,7 +36,7 @@ class EngineConfig:
     device: str = "auto"  # auto, cpu, cuda, mps
     dims: int | None = None  # None: the model's full dimension; else Matryoshka truncation
     embed_batch_size: int = 16
-    cpu_fast_path: str = "auto"  # auto (bf16 on CPUs with bf16 hardware, else fp32), bf16, int8, fp32
+    cpu_fast_path: str = "auto"  # auto (int8 with VNNI, else bf16 with bf16 hardware, else fp32)
     query_task: str = DEFAULT_TASK
     # Chunking
     chunk_tokens: int = 512

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 from engine.errors import ConfigError, ModelLoadError
@@ -63,7 +62,9 @@ def torch_dtype_for(device: str, fast_path: str | None = None) -> Any:
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
     if device == "mps":
         return torch.float16
-    return torch.bfloat16 if fast_path == "bf16" else torch.float32
+    if fast_path == "bf16" or (fast_path == "int8" and cpu_has_fast_bf16()):
+        return torch.bfloat16  # on the int8 path only norms and attention stay in floating point
+    return torch.float32
 
 
 def cpu_has_fast_bf16() -> bool:
@@ -78,12 +79,16 @@ def cpu_has_fast_bf16() -> bool:
         return False
 
 
-def choose_fast_path(requested: str, device: str) -> str:
-    """The precision path actually used: 'bf16' or 'int8' (CPU fast paths), 'fp32', or on GPUs 'fp16'/'bf16'.
+def choose_fast_path(requested: str, device: str, *, int8_on_auto: bool = True) -> str:
+    """The precision path actually used: 'int8', 'bf16' or 'fp32' on a CPU; on GPUs 'fp16'/'bf16'.
 
-    CPU 'auto' is bf16 where the CPU has bf16 hardware: Qwen3 ships bf16 weights, the 0.6B-shaped model ran 1.96x
-    faster than fp32 with cosine 0.9999 to it. Elsewhere fp32. Dynamic int8 stays a setting only: it lost 3.5 nDCG
-    points on MiniLM (1.9 with per-channel weights, 1.3 leaving the FFN output layers in fp32), over the 1-point budget.
+    CPU 'auto' is int8 (engine/int8_linear.py, per-token scales) where the CPU has int8 dot-product instructions
+    (VNNI) and the caller allows it: for the embedder, the 0.6B-shaped model's vectors stay within cosine 0.998 of
+    fp32 and all-MiniLM-L6-v2 kept its nDCG@10 on the Milvus questions (dense 0.902 vs 0.887 fp32, hybrid 0.923 vs
+    0.909); on SciFact it lost 2.5 points dense but 0.8 hybrid, the mode the app searches with. The reranker passes
+    int8_on_auto=False: its int8 scores ranked 10 candidates with Spearman 0.988 to fp32, under the 0.99 bar, where
+    bf16 keeps 1.000. Next: bf16 where the CPU has bf16 hardware (cosine 0.9999 to fp32), else fp32.
+    Untested here: int8 speed on CPUs without VNNI (they stay on bf16/fp32).
     """
     wanted = (requested or "auto").strip().lower()
     if wanted not in FAST_PATHS:
@@ -91,36 +96,52 @@ def choose_fast_path(requested: str, device: str) -> str:
     if device != "cpu":
         return _DTYPE_LABELS.get(str(torch_dtype_for(device)), "fp32")
     if wanted == "auto":
+        if int8_on_auto and cpu_has_int8_dot():
+            return "int8"
         return "bf16" if cpu_has_fast_bf16() else "fp32"
     return wanted
+
+
+def cpu_has_int8_dot() -> bool:
+    """Whether this CPU has int8 dot products in hardware (AVX512-VNNI, AVX-VNNI or AMX) and torch can use them."""
+    import torch
+
+    from engine.int8_linear import int8_matmul_available
+
+    cpu = getattr(torch, "cpu", None)
+    checks = [getattr(cpu, name, None) for name in ("_is_vnni_supported", "_is_amx_tile_supported")]
+    try:
+        hardware = any(bool(check()) for check in checks if callable(check))
+    except Exception:  # a private torch API: if it changes, stay on the float paths
+        return False
+    return hardware and int8_matmul_available()
 
 
 def effective_batch_size(device: str | None, fast_path: str | None, batch_size: int) -> int:
     """Sequences per forward pass: one on a CPU, `batch_size` on a GPU.
 
     On a CPU the 0.6B model is compute-bound at batch 1, and batching only adds padding work and attention memory
-    traffic: bench_indexing measured bf16 at 176 tokens/s with batches of 16 and 269 tokens/s one by one. On the int8
-    path batching is also wrong, not just slow: dynamic int8 quantises each Linear's input with one scale per call,
-    so in a padded batch a passage's vector depended on its batch-mates (and on the padding).
+    traffic: bench_indexing measured bf16 at 176 tokens/s with batches of 16 and 269 tokens/s one by one.
     """
-    if fast_path == "int8" or (device or "cpu") == "cpu":
+    if (device or "cpu") == "cpu":
         return 1
     return batch_size
 
 
-def fast_path_label(fast_path: str) -> str:
-    """A short label for status lines and logs."""
-    return "int8-dynamic" if fast_path == "int8" else fast_path
-
-
 def apply_cpu_fast_path(module: Any, fast_path: str) -> Any:
-    """Quantise nn.Linear weights to int8 in place when the int8 path is chosen; other paths leave the module as is."""
-    if fast_path != "int8":
-        return module
+    """Tune a model loaded for the CPU, in place: int8 Linear layers on the int8 path (engine/int8_linear.py), and
+    grouped-query attention (engine/cpu_attention.py) wherever activations are bf16 (fp32 matmuls gain nothing)."""
     import torch
 
-    with warnings.catch_warnings():
-        # torch.ao.quantization is deprecated in favour of torchao, which is not a dependency; it still works.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        warnings.simplefilter("ignore", UserWarning)
-        return torch.ao.quantization.quantize_dynamic(module, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
+    if fast_path == "int8":
+        from engine.int8_linear import quantize_linears
+
+        quantize_linears(module)
+    from transformers import PreTrainedModel
+
+    from engine.cpu_attention import use_grouped_attention
+
+    for model in module.modules():
+        if isinstance(model, PreTrainedModel) and model.dtype == torch.bfloat16:
+            use_grouped_attention(model)
+    return module

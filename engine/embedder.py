@@ -15,7 +15,6 @@ from engine.device import (
     apply_cpu_fast_path,
     choose_fast_path,
     effective_batch_size,
-    fast_path_label,
     resolve_device,
     torch_dtype_for,
 )
@@ -113,8 +112,8 @@ class Embedder:
 
     @property
     def fast_path(self) -> str:
-        """What the loaded model runs as: 'int8-dynamic', 'fp32', 'fp16' or 'bf16' ('' before load)."""
-        return fast_path_label(self._fast_path) if self._fast_path else ""
+        """What the loaded model runs as: 'int8', 'bf16', 'fp32', or 'fp16' on a GPU ('' before load)."""
+        return self._fast_path or ""
 
     @property
     def dimension(self) -> int:
@@ -140,7 +139,7 @@ class Embedder:
                 raise ConfigError(
                     f"Embedding dims {self._dims} exceed the model's dimension {full_dim} ({self._model_name})."
                 )
-            if fast_path == "int8":
+            if device == "cpu":
                 apply_cpu_fast_path(st, fast_path)
             self._st, self._full_dim, self._device, self._fast_path = st, full_dim, device, fast_path
             self._tokenizer = st.tokenizer

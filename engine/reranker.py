@@ -13,7 +13,6 @@ from engine.device import (
     apply_cpu_fast_path,
     choose_fast_path,
     effective_batch_size,
-    fast_path_label,
     resolve_device,
     torch_dtype_for,
 )
@@ -80,7 +79,7 @@ class Reranker:
 
     @property
     def fast_path(self) -> str:
-        return fast_path_label(self._fast_path) if self._fast_path else ""
+        return self._fast_path or ""
 
     # --- loading ---------------------------------------------------------------------------------------------------
     def load(self, on_progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> None:
@@ -90,7 +89,7 @@ class Reranker:
                 return
             path = resolve_model(self._model_name, cache_dir=self._cache_dir, on_progress=on_progress, cancel=cancel)
             device = resolve_device(self._requested_device)
-            fast_path = choose_fast_path(self._requested_fast_path, device)
+            fast_path = choose_fast_path(self._requested_fast_path, device, int8_on_auto=False)  # see there
             tokenizer, model = self._load_model(path, device, fast_path)
             no_id, yes_id = self._answer_ids(tokenizer)
             head = model.get_output_embeddings()
@@ -98,7 +97,7 @@ class Reranker:
             bias = getattr(head, "bias", None)
             self._head_bias = None if bias is None else bias.detach()[[no_id, yes_id]].float().clone()
             base = getattr(model, model.base_model_prefix, None) or model.get_decoder()
-            self._base = apply_cpu_fast_path(base, fast_path) if fast_path == "int8" else base
+            self._base = apply_cpu_fast_path(base, fast_path) if device == "cpu" else base
             self._tokenizer = tokenizer
             self._prefix_ids = tokenizer.encode(PREFIX, add_special_tokens=False)
             self._suffix_ids = tokenizer.encode(SUFFIX, add_special_tokens=False)

@@ -33,9 +33,9 @@ EMBED_CHOICES = ("Qwen/Qwen3-Embedding-0.6B", "Qwen/Qwen3-Embedding-4B", "Qwen/Q
 RERANK_CHOICES = ("Qwen/Qwen3-Reranker-0.6B", "Qwen/Qwen3-Reranker-4B", "Qwen/Qwen3-Reranker-8B")
 DEVICES = (("Automatic", "auto"), ("CPU", "cpu"), ("GPU (CUDA)", "cuda"), ("Apple GPU (MPS)", "mps"))
 CPU_PRECISIONS = (
-    ("Automatic (bf16 where the CPU has it, else fp32)", "auto"),
+    ("Automatic (int8 where the CPU has VNNI, else bf16 or fp32)", "auto"),
+    ("int8 (fastest)", "int8"),
     ("bf16", "bf16"),
-    ("int8 (fastest, slightly less accurate)", "int8"),
     ("fp32 (exact)", "fp32"),
 )
 CHAT_MODELS = ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini")

@@ -10,7 +10,7 @@ import pytest
 
 from engine.cancel import CancelToken
 from engine.config import DEFAULT_TASK
-from engine.device import choose_fast_path, cpu_has_fast_bf16, resolve_device, torch_dtype_for
+from engine.device import choose_fast_path, cpu_has_fast_bf16, cpu_has_int8_dot, resolve_device, torch_dtype_for
 from engine.embedder import Embedder, normalize_rows, query_prompt
 from engine.errors import Cancelled, ConfigError, ModelLoadError
 from tests.engine.test_model_files import fake_hf_cache
@@ -160,10 +160,11 @@ def test_token_counter_without_loading_the_model(tiny_models, tmp_path: Path, em
 def test_int8_fast_path_stays_close_to_fp32(tiny_models, tmp_path: Path, embedder: Embedder) -> None:
     quick = Embedder(str(tiny_models.embed_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="int8")
     vectors = quick.embed_documents(TEXTS)
-    assert quick.fast_path == "int8-dynamic"
+    assert quick.fast_path == "int8"
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
     reference = embedder.embed_documents(TEXTS)
-    assert min(cosine(a, b) for a, b in zip(vectors, reference, strict=True)) > 0.9
+    assert min(cosine(a, b) for a, b in zip(vectors, reference, strict=True)) > 0.99
+    assert cosine(quick.embed_query("flush"), embedder.embed_query("flush")) > 0.99
 
 
 def test_bf16_fast_path_stays_close_to_fp32(tiny_models, tmp_path: Path, embedder: Embedder) -> None:
@@ -177,7 +178,7 @@ def test_bf16_fast_path_stays_close_to_fp32(tiny_models, tmp_path: Path, embedde
 
 
 def test_int8_vectors_do_not_depend_on_batch_mates(tiny_models, tmp_path: Path) -> None:
-    """Dynamic int8 scales each call's input as a whole: passages are embedded one per call so neighbours never leak."""
+    """Every token is scaled on its own and a CPU encodes one passage per pass: a neighbour can never leak in."""
     quick = Embedder(str(tiny_models.embed_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="int8", batch_size=8)
     loud = "ZZZZ " * 40 + "an unusually long and loud passage " * 10
     alone = quick.embed_documents([TEXTS[0]])[0]
@@ -234,6 +235,9 @@ def test_device_selection() -> None:
     assert choose_fast_path("fp32", "cpu") == "fp32"
     assert choose_fast_path("int8", "cpu") == "int8"
     assert choose_fast_path("bf16", "cpu") == "bf16"
-    assert choose_fast_path("auto", "cpu") == ("bf16" if cpu_has_fast_bf16() else "fp32")
+    expected_auto = "int8" if cpu_has_int8_dot() else ("bf16" if cpu_has_fast_bf16() else "fp32")
+    assert choose_fast_path("auto", "cpu") == expected_auto
+    assert choose_fast_path("auto", "cpu", int8_on_auto=False) == ("bf16" if cpu_has_fast_bf16() else "fp32")
+    assert torch_dtype_for("cpu", "int8") == (torch.bfloat16 if cpu_has_fast_bf16() else torch.float32)
     with pytest.raises(ConfigError):
         choose_fast_path("int4", "cpu")

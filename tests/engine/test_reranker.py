@@ -117,7 +117,7 @@ def test_int8_scores_do_not_depend_on_batch_mates(tiny_models, tmp_path: Path) -
     quick = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", batch_size=4, cpu_fast_path="int8")
     batched = quick.score(QUERY, DOCS)
     single = [quick.score(QUERY, [doc])[0] for doc in DOCS]
-    assert quick.fast_path == "int8-dynamic"
+    assert quick.fast_path == "int8"
     assert batched == single  # exactly: each pair is its own forward pass
 
 
@@ -162,9 +162,9 @@ def test_empty_documents_and_cancel(reranker: Reranker) -> None:
 def test_int8_fast_path_runs_and_agrees(tiny_models, tmp_path: Path, reranker: Reranker) -> None:
     quick = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="int8")
     scores = quick.score(QUERY, DOCS)
-    assert quick.fast_path == "int8-dynamic"
+    assert quick.fast_path == "int8"
     assert len(scores) == len(DOCS) and all(0.0 <= s <= 1.0 for s in scores)
-    assert spearman(scores, reranker.score(QUERY, DOCS)) > 0.5
+    assert spearman(scores, reranker.score(QUERY, DOCS)) > 0.9
 
 
 def test_missing_model_is_a_model_load_error(tmp_path: Path) -> None:
@@ -172,3 +172,12 @@ def test_missing_model_is_a_model_load_error(tmp_path: Path) -> None:
         Reranker(str(tmp_path / "missing"), cache_dir=tmp_path).score(QUERY, DOCS)
     with pytest.raises(ModelLoadError, match="Qwen/Qwen3-Reranker-0.6B"):
         Reranker("Qwen/Qwen3-Reranker-0.6B", cache_dir=tmp_path).load()  # offline: never downloaded
+
+
+def test_automatic_precision_never_picks_int8_for_reranking(tiny_models, tmp_path: Path) -> None:
+    """int8 ranked candidates with Spearman 0.988 to fp32 on the 0.6B-shaped reranker; bf16 keeps the order."""
+    from engine.device import cpu_has_fast_bf16
+
+    auto = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="auto")
+    auto.load()
+    assert auto.fast_path == ("bf16" if cpu_has_fast_bf16() else "fp32")
