@@ -63,8 +63,19 @@ class Int8Linear(nn.Module):
 def quantize_linears(module: Any) -> int:
     """Replace every nn.Linear under `module` with an Int8Linear, in place; returns how many were replaced.
 
-    The float weights are dropped as each layer is replaced, so memory falls to ~1 byte per Linear weight.
+    The tensors that stay float (embeddings, norms) are first copied into memory of their own: transformers maps the
+    checkpoint file and hands out views of that mapping, and while one view lived, the whole file (read through once
+    for quantising) stayed resident. With the copy the mapping goes once the last float weight is replaced:
+    0.6B-shaped model, resident after loading 1341 MiB instead of 1897; the load peak rises from 1911 to 2487 MiB,
+    about half of it clean file pages the OS can drop (tests/perf/bench_app_memory).
     """
+    with torch.no_grad():
+        for owner in module.modules():
+            if type(owner) is nn.Linear:
+                continue
+            for tensor in [*owner.parameters(recurse=False), *owner.buffers(recurse=False)]:
+                if tensor.is_floating_point():
+                    tensor.data = tensor.data.clone()
     replaced = 0
     for parent in list(module.modules()):
         for name, child in list(parent.named_children()):
