@@ -7,6 +7,7 @@ from typing import Any
 from engine.errors import ConfigError, ModelLoadError
 
 FAST_PATHS = ("auto", "bf16", "int8", "fp32")
+INT8_MIN_WIDTH = 1024  # hidden size from which automatic precision picks int8 (see choose_fast_path)
 _DTYPE_LABELS = {"torch.float16": "fp16", "torch.bfloat16": "bf16", "torch.float32": "fp32"}
 
 
@@ -79,7 +80,7 @@ def cpu_has_fast_bf16() -> bool:
         return False
 
 
-def choose_fast_path(requested: str, device: str, *, int8_on_auto: bool = True) -> str:
+def choose_fast_path(requested: str, device: str, *, int8_on_auto: bool = True, width: int | None = None) -> str:
     """The precision path actually used: 'int8', 'bf16' or 'fp32' on a CPU; on GPUs 'fp16'/'bf16'.
 
     CPU 'auto' is int8 (engine/int8_linear.py, per-token scales) where the CPU has int8 dot-product instructions
@@ -88,6 +89,9 @@ def choose_fast_path(requested: str, device: str, *, int8_on_auto: bool = True) 
     0.909); on SciFact it lost 2.5 points dense but 0.8 hybrid, the mode the app searches with. The reranker passes
     int8_on_auto=False: its int8 scores ranked 10 candidates with Spearman 0.988 to fp32, under the 0.99 bar, where
     bf16 keeps 1.000. Next: bf16 where the CPU has bf16 hardware (cosine 0.9999 to fp32), else fp32.
+    `width` (the model's hidden size, when known) below INT8_MIN_WIDTH also rules int8 out on auto: at 384
+    (all-MiniLM-L6-v2) quantising each token costs as much as the int8 products save, and MiniLM indexed no faster
+    than in fp32 (and slower than bf16); at 1024 (Qwen3-0.6B) the int8 pass is ~1.5x bf16.
     Untested here: int8 speed on CPUs without VNNI (they stay on bf16/fp32).
     """
     wanted = (requested or "auto").strip().lower()
@@ -96,7 +100,7 @@ def choose_fast_path(requested: str, device: str, *, int8_on_auto: bool = True) 
     if device != "cpu":
         return _DTYPE_LABELS.get(str(torch_dtype_for(device)), "fp32")
     if wanted == "auto":
-        if int8_on_auto and cpu_has_int8_dot():
+        if int8_on_auto and (width is None or width >= INT8_MIN_WIDTH) and cpu_has_int8_dot():
             return "int8"
         return "bf16" if cpu_has_fast_bf16() else "fp32"
     return wanted

@@ -238,6 +238,15 @@ def test_device_selection() -> None:
     expected_auto = "int8" if cpu_has_int8_dot() else ("bf16" if cpu_has_fast_bf16() else "fp32")
     assert choose_fast_path("auto", "cpu") == expected_auto
     assert choose_fast_path("auto", "cpu", int8_on_auto=False) == ("bf16" if cpu_has_fast_bf16() else "fp32")
+    assert choose_fast_path("auto", "cpu", width=384) == ("bf16" if cpu_has_fast_bf16() else "fp32")
+    assert choose_fast_path("auto", "cpu", width=1024) == expected_auto
     assert torch_dtype_for("cpu", "int8") == (torch.bfloat16 if cpu_has_fast_bf16() else torch.float32)
     with pytest.raises(ConfigError):
         choose_fast_path("int4", "cpu")
+
+
+def test_automatic_precision_keeps_narrow_models_off_int8(tiny_models, tmp_path: Path) -> None:
+    """The tiny model is 64 wide: per-token quantising would cost more than int8 saves, so auto never picks it."""
+    auto = Embedder(str(tiny_models.embed_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="auto")
+    auto.load()
+    assert auto.fast_path == ("bf16" if cpu_has_fast_bf16() else "fp32")
