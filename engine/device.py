@@ -70,13 +70,18 @@ def torch_dtype_for(device: str, fast_path: str | None = None) -> Any:
 
 def cpu_has_fast_bf16() -> bool:
     """Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slow."""
+    return _cpu_reports("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+
+
+def _cpu_reports(*checks: str) -> bool:
+    """Whether any of torch.cpu's private feature checks says yes; if that API changes, no (the safe float path)."""
     import torch
 
     cpu = getattr(torch, "cpu", None)
-    checks = [getattr(cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+    found = [getattr(cpu, name, None) for name in checks]
     try:
-        return any(bool(check()) for check in checks if callable(check))
-    except Exception:  # a private torch API: if it changes, stay on the safe fp32 path
+        return any(bool(check()) for check in found if callable(check))
+    except Exception:
         return False
 
 
@@ -108,17 +113,9 @@ def choose_fast_path(requested: str, device: str, *, int8_on_auto: bool = True, 
 
 def cpu_has_int8_dot() -> bool:
     """Whether this CPU has int8 dot products in hardware (AVX512-VNNI, AVX-VNNI or AMX) and torch can use them."""
-    import torch
-
     from engine.int8_linear import int8_matmul_available
 
-    cpu = getattr(torch, "cpu", None)
-    checks = [getattr(cpu, name, None) for name in ("_is_vnni_supported", "_is_amx_tile_supported")]
-    try:
-        hardware = any(bool(check()) for check in checks if callable(check))
-    except Exception:  # a private torch API: if it changes, stay on the float paths
-        return False
-    return hardware and int8_matmul_available()
+    return _cpu_reports("_is_vnni_supported", "_is_amx_tile_supported") and int8_matmul_available()
 
 
 def effective_batch_size(device: str | None, fast_path: str | None, batch_size: int) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +19,7 @@ from engine.device import (
     torch_dtype_for,
 )
 from engine.errors import ConfigError, EngineError, ModelLoadError
-from engine.model_files import ProgressCallback, resolve_model
+from engine.model_files import ProgressCallback, hidden_size, resolve_model
 
 
 def query_prompt(task: str) -> str:
@@ -133,7 +132,7 @@ class Embedder:
                 return
             path = resolve_model(self._model_name, cache_dir=self._cache_dir, on_progress=on_progress, cancel=cancel)
             device = resolve_device(self._requested_device)
-            fast_path = choose_fast_path(self._requested_fast_path, device, width=_hidden_size(path))
+            fast_path = choose_fast_path(self._requested_fast_path, device, width=hidden_size(path))
             st = self._load_sentence_transformer(path, device, fast_path)
             full_dim = _embedding_dimension(st, self._model_name)
             if self._dims is not None and self._dims > full_dim:
@@ -228,15 +227,6 @@ class Embedder:
         except Exception as exc:  # e.g. out of memory: the job fails with a message, the app stays up
             raise EngineError(f"Embedding with {self._model_name!r} failed: {exc}") from exc
         return normalize_rows(vectors, self._dims)
-
-
-def _hidden_size(path: Path) -> int | None:
-    """The model's hidden size from its config.json, or None where that is missing or unreadable."""
-    try:
-        size = json.loads((path / "config.json").read_text(encoding="utf-8")).get("hidden_size")
-    except (OSError, ValueError, AttributeError):
-        return None
-    return size if isinstance(size, int) else None
 
 
 def _embedding_dimension(st: Any, model: str) -> int:

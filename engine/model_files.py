@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable
@@ -182,3 +183,12 @@ def progress_bar_class(on_progress: ProgressCallback | None, cancel: CancelToken
             return None
 
     return _ProgressBar
+
+
+def hidden_size(folder: Path) -> int | None:
+    """The model's hidden size from the folder's config.json, or None where that is missing or unreadable."""
+    try:
+        size = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("hidden_size")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return size if isinstance(size, int) else None

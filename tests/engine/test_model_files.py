@@ -133,3 +133,13 @@ def test_progress_bar_cancels_a_download() -> None:
         bar.update(10)
     with pytest.raises(Cancelled):
         progress_bar_class(None, token)(total=5, unit="B")
+
+
+def test_hidden_size_reads_config_json_and_tolerates_what_is_not_there(tmp_path: Path) -> None:
+    from engine.model_files import hidden_size
+
+    assert hidden_size(tmp_path) is None  # no config.json
+    (tmp_path / "config.json").write_text('{"hidden_size": 1024}')
+    assert hidden_size(tmp_path) == 1024
+    (tmp_path / "config.json").write_text("[1, 2]")
+    assert hidden_size(tmp_path) is None
