@@ -21,8 +21,13 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from engine.config import APP_NAME
+from engine import APP_NAME
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QWidget
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return int(code)
 
 
-def _close_on_signals(window) -> object:
+def _close_on_signals(window: QWidget) -> QTimer:
     """Ctrl+C in a terminal or SIGTERM closes the window the normal way (clean engine shutdown).
 
     Python runs signal handlers only between bytecodes, so a timer wakes the interpreter a few times a second.

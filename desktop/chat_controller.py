@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.chat_history import Chat, ChatStore, ChatSummary, Turn, new_chat
 from desktop.engine_host import EngineHost, JobFailure, JobHandle
-from engine.cancel import CancelToken
-from engine.types import Answer, Hit
+from engine import Answer, CancelToken, Hit
 
 log = logging.getLogger(__name__)
 
@@ -80,13 +81,13 @@ class ChatController(QObject):
         self._token = CancelToken()
         self.turn_added.emit(index, turn)
         self.busy_changed.emit(True)
-        search_kwargs = {} if semantic else {"mode": "bm25", "rerank": False}
+        search_kwargs: dict[str, Any] = {} if semantic else {"mode": "bm25", "rerank": False}
         handle = self._host.submit(
             "search",
             question,
             token=self._token,
-            on_done=lambda hits, i=index: self._on_hits(i, hits),
-            on_error=lambda failure, i=index: self._on_failed(i, failure),
+            on_done=partial(self._on_hits, index),
+            on_error=partial(self._on_failed, index),
             **search_kwargs,
         )
         self._handles = [handle]
@@ -114,9 +115,9 @@ class ChatController(QObject):
             turn.question,
             list(hits),
             token=self._token,
-            on_done=lambda answer, i=index: self._on_answer(i, answer),
-            on_error=lambda failure, i=index: self._on_failed(i, failure),
-            on_tokens=lambda text, i=index: self._on_tokens(i, text),
+            on_done=partial(self._on_answer, index),
+            on_error=partial(self._on_failed, index),
+            on_tokens=partial(self._on_tokens, index),
         )
         self._handles.append(handle)
 

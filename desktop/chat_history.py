@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from engine.types import Answer, Chunk, Hit, Scores
+from engine import Answer, Chunk, Hit, Scores
 
 log = logging.getLogger(__name__)
 

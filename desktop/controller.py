@@ -12,7 +12,7 @@ from desktop.chat_history import ChatStore
 from desktop.engine_host import EngineHost, EngineSnapshot, JobFailure, JobHandle, ModelCheck
 from desktop.library_controller import LibraryController
 from desktop.settings import Settings
-from engine.config import EngineConfig
+from engine import EngineConfig
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -32,7 +32,7 @@ from desktop.engine_worker import (
     ModelCheck,
     default_factory,
 )
-from engine.cancel import CancelToken
+from engine import CancelToken
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ class EngineHost(QObject):
         if callbacks is None:
             return
         if callbacks.on_error is not None:
-            callbacks.on_error(failure)  # type: ignore[arg-type]
+            callbacks.on_error(cast(JobFailure, failure))  # the worker's `failed` signal carries a JobFailure
         elif not getattr(failure, "cancelled", False):
             log.warning("Job %s failed: %s", job_id, getattr(failure, "message", failure))
 

@@ -16,9 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from engine.cancel import CancelToken
-from engine.config import EngineConfig
-from engine.errors import Cancelled, EngineError, LLMError
+from engine import Cancelled, CancelToken, EngineConfig, EngineError, LLMError
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +32,7 @@ EngineFactory = Callable[[EngineConfig], Any]
 
 
 def default_factory(config: EngineConfig) -> Any:
-    from engine.engine import Engine  # imported on the engine thread, after the window is up
+    from engine import Engine
 
     return Engine(config)
 
@@ -240,7 +238,7 @@ class EngineWorker(QObject):
             engine.close()
 
     def _job_check_models(self, job: Job) -> tuple[ModelCheck, ...]:
-        from engine.model_files import is_model_available, model_download_size
+        from engine import is_model_available, model_download_size
 
         config = self._box.require().config
         wanted = [("embedder", config.embed_model)] + ([("reranker", config.rerank_model)] if config.rerank else [])
@@ -269,10 +267,6 @@ class EngineWorker(QObject):
         indexing or of a streamed answer they would freeze the window.
         """
         eng = self._box.require()
-        warm_up = getattr(eng, "warm_up", None)
-        if callable(warm_up):
-            warm_up()
-            return
         eng.store(need_model=False)
         _ = eng.answerer
         # Imported for their side effect: the SDK builds its models and chat resources now, not at the first answer.

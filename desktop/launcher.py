@@ -13,7 +13,7 @@ GUI_FLAGS = {"--data-dir", "--store", "--token", "--self-test"}
 
 def _wants_gui(argv: Sequence[str]) -> bool:
     """True when argv has no CLI subcommand: only app options or folders to add."""
-    from engine.cli import SUBCOMMANDS
+    from engine.cli.commands import SUBCOMMANDS  # the CLI is a front end beside desktop/, not engine surface
 
     return not any(arg in SUBCOMMANDS for arg in argv) and not any(a in ("-h", "--help", "--version") for a in argv)
 
@@ -22,14 +22,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if "--self-test" in args:
         from desktop.selftest_qt import QT_CHECK
-        from engine.selftest import run_self_test
+        from engine import run_self_test
 
         return run_self_test([QT_CHECK])
     if _wants_gui(args):
         from desktop.app import main as gui_main
 
         return gui_main(args)
-    from engine.cli import main as cli_main
+    from engine.cli.commands import main as cli_main  # see _wants_gui
 
     return cli_main(args)
 

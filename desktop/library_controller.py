@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
 from desktop.engine_host import EngineHost, JobFailure, JobHandle
-from engine.types import IndexReport, LibraryInfo, Progress
-from engine.watcher import ChangeBatch, FolderWatcher
+from engine import ChangeBatch, FolderWatcher, IndexReport, LibraryInfo, Progress
 
 log = logging.getLogger(__name__)
 
@@ -180,9 +180,9 @@ class LibraryController(QObject):
             library,
             retry_failed=retry_failed,
             only_paths=None if only_paths is None else set(only_paths),
-            on_done=lambda report, lib=library: self._on_indexed(lib, report),
-            on_error=lambda failure, lib=library: self._on_index_failed(lib, failure),
-            on_progress=lambda progress, lib=library: self._on_progress(lib, progress),
+            on_done=partial(self._on_indexed, library),
+            on_error=partial(self._on_index_failed, library),
+            on_progress=partial(self._on_progress, library),
         )
         if self._paused:
             self._jobs[library].pause()
@@ -198,7 +198,7 @@ class LibraryController(QObject):
         self._host.submit(
             "remove_library",
             library,
-            on_done=lambda _r, lib=library: self._on_removed(lib),
+            on_done=lambda _result: self._on_removed(library),
             on_error=self._on_failure_notice,
         )
         self._changed()
@@ -249,7 +249,7 @@ class LibraryController(QObject):
             "set_excludes",
             library,
             tuple(patterns),
-            on_done=lambda _r, lib=library: self._after_excludes(lib),
+            on_done=lambda _result: self._after_excludes(library),
             on_error=self._on_failure_notice,
         )
 
@@ -261,7 +261,7 @@ class LibraryController(QObject):
         self._host.submit(
             "report",
             library=library,
-            on_done=lambda outcomes, lib=library: self.report_ready.emit(lib, tuple(outcomes)),
+            on_done=lambda outcomes: self.report_ready.emit(library, tuple(outcomes)),
             on_error=self._on_failure_notice,
         )
 
@@ -309,7 +309,9 @@ class LibraryController(QObject):
         elif only_paths is None or self._dirty.get(library) is None:
             self._dirty[library] = None
         else:
-            self._dirty[library].update(only_paths)
+            dirty = self._dirty[library]
+            assert dirty is not None  # the branch above took the None case
+            dirty.update(only_paths)
 
     def _on_indexed(self, library: str, report: IndexReport) -> None:
         self._finish_job(library)

@@ -126,7 +126,7 @@ def launch(command: list[str]) -> bool:
     return True
 
 
-def open_at(location: Location, fallback: Callable[[str], bool]) -> None:
+def open_at(location: Location, fallback: Callable[[str], object]) -> None:
     """Open at the page/line when the viewer allows, else `fallback(path)`: the default app.
 
     Looking up the default app runs two short processes, so on Linux it happens on a worker thread, and `fallback` may

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
-from engine.types import Hit
+from engine import Hit
 
 CITE_SCHEME = "cite"
 SETTINGS_LINK = "settings:"

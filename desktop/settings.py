@@ -10,7 +10,7 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from engine.config import APP_NAME, EngineConfig
+from engine import APP_NAME, EngineConfig
 
 log = logging.getLogger(__name__)
 
@@ -133,9 +133,9 @@ def load_store_token(uri: str) -> str | None:
 
 def save_store_token(uri: str, token: str | None) -> bool:
     """Keep the token in the OS keyring; False when there is no usable keyring (it then lives for this session)."""
-    from engine.secrets import keyring_status
+    from engine import secrets
 
-    if not keyring_status()[0]:
+    if not secrets.keyring_status()[0]:
         return False
     try:
         import keyring

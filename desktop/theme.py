@@ -14,9 +14,10 @@ ACCENT = QColor("#2f6fde")
 
 
 def is_dark(app: QApplication | None = None) -> bool:
-    app = app or QApplication.instance()  # type: ignore[assignment]
-    if not isinstance(app, QApplication):
+    instance = app or QApplication.instance()
+    if not isinstance(instance, QApplication):
         return False
+    app = instance
     scheme = app.styleHints().colorScheme()
     if scheme == Qt.ColorScheme.Dark:
         return True

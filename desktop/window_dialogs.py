@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
@@ -21,7 +21,7 @@ class DialogsMixin:
     _reports: dict[str, ReportDialog]
 
     def _parent(self) -> QWidget:
-        return self  # type: ignore[return-value]
+        return cast("QWidget", self)  # a mixin: MainWindow, the one class that mixes it in, is a QWidget
 
     # -- confirmations and errors (tests replace these) --------------------------------------------
     def confirm(self, title: str, text: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from engine.types import Progress, Scores
+from engine import Progress, Scores
 
 
 def count(n: int, singular: str, plural: str | None = None) -> str:

@@ -1,3 +1,74 @@
-"""Tansaku engine: Qt-free indexing, retrieval and answering over local folders."""
+"""Tansaku engine: Qt-free indexing, retrieval and answering over local folders.
+
+This module is the public surface for desktop/ and outside callers: import from here, not from the packages below.
+Nothing here imports torch, Milvus or a model; those load inside `Engine` on first use.
+"""
+
+from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from engine.answer import secrets
+from engine.cancel import CancelToken
+from engine.config import APP_NAME, DEFAULT_EMBED_MODEL, EngineConfig, default_data_dir
+from engine.engine import Engine, normalise_library
+from engine.errors import (
+    Cancelled,
+    ConfigError,
+    EngineError,
+    LLMError,
+    LoaderError,
+    ModelLoadError,
+    StoreError,
+    StoreLockedError,
+)
+from engine.ingest.watcher import ChangeBatch, FolderWatcher
+from engine.models.model_files import is_model_available, model_download_size
+from engine.selftest.run import run_self_test
+from engine.store.filters import SearchFilters
+from engine.types import (
+    Answer,
+    Chunk,
+    Citation,
+    FileOutcome,
+    Hit,
+    IndexReport,
+    LibraryInfo,
+    Progress,
+    Scores,
+)
+
+__all__ = [
+    "APP_NAME",
+    "DEFAULT_EMBED_MODEL",
+    "Answer",
+    "CancelToken",
+    "Cancelled",
+    "ChangeBatch",
+    "Chunk",
+    "Citation",
+    "ConfigError",
+    "Engine",
+    "EngineConfig",
+    "EngineError",
+    "FileOutcome",
+    "FolderWatcher",
+    "Hit",
+    "IndexReport",
+    "LLMError",
+    "LibraryInfo",
+    "LoaderError",
+    "ModelLoadError",
+    "Progress",
+    "Scores",
+    "SearchFilters",
+    "StoreError",
+    "StoreLockedError",
+    "__version__",
+    "default_data_dir",
+    "is_model_available",
+    "model_download_size",
+    "normalise_library",
+    "run_self_test",
+    "secrets",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 DEFAULT_EMBED_MODEL = "Qwen/Qwen3-Embedding-0.6B"
 DEFAULT_RERANK_MODEL = "Qwen/Qwen3-Reranker-0.6B"
@@ -64,8 +65,8 @@ class EngineConfig:
     # Exclusions (gitignore-style) applied on top of the defaults
     excludes: tuple[str, ...] = ()
 
-    def with_changes(self, **changes: object) -> EngineConfig:
-        return replace(self, **changes)  # type: ignore[arg-type]
+    def with_changes(self, **changes: Any) -> EngineConfig:
+        return replace(self, **changes)
 
     @property
     def milvus_uri(self) -> str:
@@ -78,8 +79,3 @@ class EngineConfig:
     @property
     def models_dir(self) -> Path:
         return self.data_dir / "models"
-
-    @property
-    def uses_milvus_lite(self) -> bool:
-        uri = self.milvus_uri
-        return not (uri.startswith("http://") or uri.startswith("https://") or uri.startswith("tcp://"))

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine import serving
 from engine.cancel import CancelToken
 from engine.config import EngineConfig
-from engine.errors import ConfigError, EngineError, ModelLoadError, StoreError, StoreLockedError
-from engine.manifest import Manifest
+from engine.errors import ConfigError, StoreError, StoreLockedError
+from engine.ingest.manifest import Manifest
 from engine.types import Answer, FileOutcome, Hit, IndexReport, LibraryInfo, Progress
+
+if TYPE_CHECKING:  # the real imports happen on first use, so that a window can appear before torch loads
+    from filelock import BaseFileLock
+
+    from engine.answer.answerer import Answerer
+    from engine.models.embedder import Embedder
+    from engine.models.reranker import Reranker
+    from engine.store.chunk_store import ChunkStore
 
 LOCK_NAME = "tansaku.lock"
 
@@ -29,14 +38,14 @@ class Engine:
 
     def __init__(self, config: EngineConfig) -> None:
         self.config = config
-        self._lock = None
+        self._lock: BaseFileLock | None = None
         self._manifest: Manifest | None = None
-        self._store = None
-        self._embedder = None
-        self._reranker = None
-        self._answerer = None
-        self._fallback: _Fallback | None = None  # the previous model's index, answering while the new one fills
-        self._fallback_missing: serving.IndexIdentity | None = None
+        self._store: ChunkStore | None = None
+        self._embedder: Embedder | None = None
+        self._reranker: Reranker | None = None
+        self._answerer: Answerer | None = None
+        # The previous model's index answers while a new one fills.
+        self._serving = serving.ServingIndex(config, self._make_embedder)
 
     # -- lifecycle ----------------------------------------------------------------------------
     def open(self) -> None:
@@ -76,7 +85,7 @@ class Engine:
             self._lock = None
 
     def close(self) -> None:
-        self._drop_fallback()
+        self._serving.drop()
         if self._store is not None:
             try:
                 self._store.close()
@@ -103,7 +112,7 @@ class Engine:
 
     # -- models -------------------------------------------------------------------------------
     def _make_embedder(self, model: str, dims: int | None):
-        from engine.embedder import Embedder
+        from engine.models.embedder import Embedder
 
         c = self.config
         return Embedder(
@@ -129,7 +138,7 @@ class Engine:
     @property
     def reranker(self):
         if self._reranker is None:
-            from engine.reranker import Reranker
+            from engine.models.reranker import Reranker
 
             c = self.config
             self._reranker = Reranker(
@@ -153,7 +162,7 @@ class Engine:
         rerank: bool | None = None,
     ) -> None:
         """Load (downloading on first run, with progress) the embedder and, if enabled, the reranker."""
-        from engine.model_files import resolve_model
+        from engine.models.model_files import resolve_model
 
         wanted = [self.config.embed_model]
         if self.config.rerank if rerank is None else rerank:
@@ -198,7 +207,7 @@ class Engine:
     # -- store --------------------------------------------------------------------------------
     @property
     def collection(self) -> str:
-        from engine.store import ChunkStore
+        from engine.store.chunk_store import ChunkStore
 
         dims = self.known_dims()
         if dims is None:
@@ -209,7 +218,7 @@ class Engine:
         """The open ChunkStore; loads the embedder first only when the dimension is not yet known."""
         if self._store is not None:
             return self._store
-        from engine.store import ChunkStore
+        from engine.store.chunk_store import ChunkStore
 
         dims = self.known_dims()
         if dims is None:
@@ -280,7 +289,7 @@ class Engine:
         retry_failed: bool = False,
         only_paths: set[str] | None = None,
     ) -> IndexReport:
-        from engine.indexer import Indexer
+        from engine.ingest.indexer import Indexer
 
         library = self.add_library(path)
         self.manifest.set_meta("active_embed_model", self.config.embed_model)
@@ -343,7 +352,7 @@ class Engine:
 
     # -- retrieval + answers ------------------------------------------------------------------
     def _retriever(self, mode: str):
-        from engine.retriever import Retriever
+        from engine.search.retriever import Retriever
 
         fallback = self._serving_fallback()
         if fallback is not None:
@@ -355,13 +364,7 @@ class Engine:
 
     # -- which index answers --------------------------------------------------------------------
     def _current_identity(self) -> serving.IndexIdentity | None:
-        dims = self.known_dims()
-        if dims is None:
-            return None
-        from engine.store import ChunkStore
-
-        collection = ChunkStore.collection_name_for(self.config.embed_model, dims)
-        return serving.IndexIdentity(self.config.embed_model, self.config.dims, dims, collection)
+        return self._serving.identity_for(self.known_dims())
 
     def answering_from(self) -> dict | None:
         """The index questions are answered from; `previous` is True while a new model's index is still filling."""
@@ -371,56 +374,8 @@ class Engine:
             return None
         return {"model": identity.embed_model, "collection": identity.collection, "previous": fallback is not None}
 
-    def _serving_fallback(self) -> _Fallback | None:
-        """The previous complete index while the configured one does not cover every library yet, else None.
-
-        Promotes the configured index (records it as the one that answers) as soon as it is complete.
-        """
-        current = self._current_identity()
-        if current is not None and serving.is_complete(self.manifest, current.collection):
-            if serving.recorded(self.manifest) != current:
-                serving.record(self.manifest, current)
-            self._drop_fallback()
-            return None
-        previous = serving.recorded(self.manifest)
-        if current is None and previous is not None and self._same_model(previous):
-            return None  # the configured model was never loaded here; it is the recorded one, so nothing to fall to
-        if previous is None or previous == current or previous == self._fallback_missing:
-            self._drop_fallback()
-            return None
-        if self._fallback is not None and self._fallback.identity == previous:
-            return self._fallback
-        self._drop_fallback()
-        self._fallback = self._open_fallback(previous)
-        if self._fallback is None:
-            self._fallback_missing = previous  # not tried again on every search
-        return self._fallback
-
-    def _same_model(self, identity: serving.IndexIdentity) -> bool:
-        return identity.embed_model == self.config.embed_model and identity.dims_setting == self.config.dims
-
-    def _open_fallback(self, previous: serving.IndexIdentity) -> _Fallback | None:
-        from engine.store import ChunkStore
-
-        store = ChunkStore(
-            self.config.milvus_uri,
-            token=self.config.store_token,
-            collection=previous.collection,
-            dims=previous.dims,
-            model_name=previous.embed_model,
-        )
-        try:
-            store.open(create=False)
-            store.delete_other_libraries(self.manifest.library_paths())
-        except StoreError:
-            store.close()
-            return None  # the previous index is gone (dropped, or another store): answer from the new one
-        return _Fallback(previous, store, self._make_embedder(previous.embed_model, previous.dims_setting))
-
-    def _drop_fallback(self) -> None:
-        fallback, self._fallback = self._fallback, None
-        if fallback is not None:
-            fallback.store.close()
+    def _serving_fallback(self) -> serving.Fallback | None:
+        return self._serving.fallback(self.manifest, self._current_identity())
 
     def search(
         self,
@@ -437,7 +392,7 @@ class Engine:
     @property
     def answerer(self):
         if self._answerer is None:
-            from engine.answerer import Answerer
+            from engine.answer.answerer import Answerer
 
             self._answerer = Answerer(self.config)
         return self._answerer
@@ -474,18 +429,4 @@ class Engine:
         return self.answerer.preview(question, list(hits))
 
 
-class _Fallback:
-    """The previous index and its embedding model (loaded on the first query that needs it)."""
-
-    def __init__(self, identity: serving.IndexIdentity, store, embedder) -> None:
-        self.identity = identity
-        self.store = store
-        self._embedder = embedder
-
-    def loaded_embedder(self):
-        if not self._embedder.loaded:
-            self._embedder.load()
-        return self._embedder
-
-
-__all__ = ["Engine", "EngineError", "ModelLoadError", "normalise_library"]
+__all__ = ["Engine", "normalise_library"]

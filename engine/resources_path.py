@@ -14,7 +14,7 @@ def is_frozen() -> bool:
 def resource_dir() -> Path:
     """The read-only resources/ folder; build.spec copies the repo's resources/ to <bundle>/resources."""
     if is_frozen():
-        return Path(sys._MEIPASS) / "resources"  # type: ignore[attr-defined]
+        return Path(sys._MEIPASS) / "resources"  # type: ignore[attr-defined]  # set by PyInstaller's bootloader only
     return Path(__file__).resolve().parents[1] / "resources"
 
 

@@ -1,5 +1,7 @@
 """Which index answers questions: the last complete one keeps answering while a new embedding model fills its own.
 
+The one home of the model-switch logic: the records in the manifest and the open fallback index.
+
 Every embedding model (and dimension) has its own collection. Switching models used to leave search on a half-filled
 collection until re-embedding finished; now the manifest records the index that last covered every library, and the
 Engine searches it (with its own model for the query) until the new collection covers every library too.
@@ -9,7 +11,15 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from engine.config import EngineConfig
+from engine.errors import StoreError
+
+if TYPE_CHECKING:
+    from engine.ingest.manifest import Manifest
 
 SERVING_KEY = "serving_index"
 _COMPLETE_PREFIX = "complete:"
@@ -47,25 +57,108 @@ def _complete_key(collection: str, library: str) -> str:
     return f"{_COMPLETE_PREFIX}{collection}:{library}"
 
 
-def mark_complete(manifest, collection: str, library: str) -> None:
+def mark_complete(manifest: Manifest, collection: str, library: str) -> None:
     """A full, uncancelled indexing run of `library` into `collection` has finished."""
     manifest.set_meta(_complete_key(collection, library), str(time.time()))
 
 
-def is_complete(manifest, collection: str) -> bool:
+def is_complete(manifest: Manifest, collection: str) -> bool:
     """Whether `collection` covers every library (at least one)."""
     libraries = manifest.library_paths()
     return bool(libraries) and all(manifest.get_meta(_complete_key(collection, lib)) for lib in libraries)
 
 
-def forget_library(manifest, library: str) -> None:
+def forget_library(manifest: Manifest, library: str) -> None:
     """Drop the completion marks of a removed library, in every collection."""
     manifest.delete_meta_where(lambda key: key.startswith(_COMPLETE_PREFIX) and key.endswith(f":{library}"))
 
 
-def recorded(manifest) -> IndexIdentity | None:
+def recorded(manifest: Manifest) -> IndexIdentity | None:
     return IndexIdentity.from_json(manifest.get_meta(SERVING_KEY))
 
 
-def record(manifest, identity: IndexIdentity) -> None:
+def record(manifest: Manifest, identity: IndexIdentity) -> None:
     manifest.set_meta(SERVING_KEY, identity.to_json())
+
+
+class Fallback:
+    """The previous index and its embedding model (loaded on the first query that needs it)."""
+
+    def __init__(self, identity: IndexIdentity, store: Any, embedder: Any) -> None:
+        self.identity = identity
+        self.store = store
+        self._embedder = embedder
+
+    def loaded_embedder(self) -> Any:
+        if not self._embedder.loaded:
+            self._embedder.load()
+        return self._embedder
+
+
+class ServingIndex:
+    """Decides which index answers, and keeps the previous one open while it is the one that does."""
+
+    def __init__(self, config: EngineConfig, make_embedder: Callable[[str, int | None], Any]) -> None:
+        self._config = config
+        self._make_embedder = make_embedder
+        self._fallback: Fallback | None = None
+        self._missing: IndexIdentity | None = None  # a recorded index found gone; not tried again on every search
+
+    def identity_for(self, dims: int | None) -> IndexIdentity | None:
+        """The configured index, once its dimension is known."""
+        if dims is None:
+            return None
+        from engine.store.chunk_store import ChunkStore
+
+        collection = ChunkStore.collection_name_for(self._config.embed_model, dims)
+        return IndexIdentity(self._config.embed_model, self._config.dims, dims, collection)
+
+    def fallback(self, manifest: Manifest, current: IndexIdentity | None) -> Fallback | None:
+        """The previous complete index while `current` does not cover every library yet, else None.
+
+        Promotes `current` (records it as the one that answers) as soon as it is complete.
+        """
+        if current is not None and is_complete(manifest, current.collection):
+            if recorded(manifest) != current:
+                record(manifest, current)
+            self.drop()
+            return None
+        previous = recorded(manifest)
+        if current is None and previous is not None and self._is_configured(previous):
+            return None  # the configured model was never loaded here; it is the recorded one, so nothing to fall to
+        if previous is None or previous == current or previous == self._missing:
+            self.drop()
+            return None
+        if self._fallback is not None and self._fallback.identity == previous:
+            return self._fallback
+        self.drop()
+        self._fallback = self._open(manifest, previous)
+        if self._fallback is None:
+            self._missing = previous
+        return self._fallback
+
+    def drop(self) -> None:
+        fallback, self._fallback = self._fallback, None
+        if fallback is not None:
+            fallback.store.close()
+
+    def _is_configured(self, identity: IndexIdentity) -> bool:
+        return identity.embed_model == self._config.embed_model and identity.dims_setting == self._config.dims
+
+    def _open(self, manifest: Manifest, previous: IndexIdentity) -> Fallback | None:
+        from engine.store.chunk_store import ChunkStore
+
+        store = ChunkStore(
+            self._config.milvus_uri,
+            token=self._config.store_token,
+            collection=previous.collection,
+            dims=previous.dims,
+            model_name=previous.embed_model,
+        )
+        try:
+            store.open(create=False)
+            store.delete_other_libraries(manifest.library_paths())
+        except StoreError:
+            store.close()
+            return None  # the previous index is gone (dropped, or another store): answer from the new one
+        return Fallback(previous, store, self._make_embedder(previous.embed_model, previous.dims_setting))

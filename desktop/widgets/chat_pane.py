@@ -112,11 +112,11 @@ class ChatPane(QWidget):
         self._turns_layout.setSpacing(10)
         self._turns_layout.addWidget(self.empty)
         self._turns_layout.addStretch(1)
-        self.scroll = QScrollArea()
-        self.scroll.setObjectName("chatScroll")
-        self.scroll.setWidgetResizable(True)
-        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scroll.setWidget(self._turns)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setObjectName("chatScroll")
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroll_area.setWidget(self._turns)
 
         self.question = QuestionEdit()
         self.question.submitted.connect(self._on_submitted)
@@ -131,7 +131,7 @@ class ChatPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addLayout(header)
-        layout.addWidget(self.scroll, 1)
+        layout.addWidget(self.scroll_area, 1)
         layout.addLayout(ask_row)
 
     # -- conversation ------------------------------------------------------------------------------
@@ -179,10 +179,13 @@ class ChatPane(QWidget):
 
     def _render(self, index: int, turn: Turn) -> None:
         started = time.perf_counter()
-        bar = self.scroll.verticalScrollBar()
+        bar = self.scroll_area.verticalScrollBar()
         follow = bar.value() >= bar.maximum() - 40
-        self._views[index].set_turn(turn)
-        self._views[index].layout().activate()
+        view = self._views[index]
+        view.set_turn(turn)
+        layout = view.layout()
+        if layout is not None:  # a TurnView always has one; the check is for the type checker
+            layout.activate()
         self._redraw_ms = (time.perf_counter() - started) * 1000 * 3  # layout and paint follow; roughly 2x more
         if follow:
             self._scroll_to_bottom()
@@ -202,7 +205,7 @@ class ChatPane(QWidget):
     def _scroll_to_bottom(self) -> None:
         # After the layout has grown to fit the new text.
         QTimer.singleShot(
-            0, lambda: self.scroll.verticalScrollBar().setValue(self.scroll.verticalScrollBar().maximum())
+            0, lambda: self.scroll_area.verticalScrollBar().setValue(self.scroll_area.verticalScrollBar().maximum())
         )
 
     # -- asking ------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.widgets.sources_panel import open_file
 from desktop.words import folder_name
-from engine.types import FileOutcome
+from engine import FileOutcome
 
 FILTERS = (
     ("All files", None),

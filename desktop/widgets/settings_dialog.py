@@ -25,9 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.settings import save_store_token
 from desktop.widgets.excludes_dialog import parse_patterns
-from engine import secrets
-from engine.config import EngineConfig
-from engine.errors import EngineError
+from engine import EngineConfig, EngineError, secrets
 
 EMBED_CHOICES = ("Qwen/Qwen3-Embedding-0.6B", "Qwen/Qwen3-Embedding-4B", "Qwen/Qwen3-Embedding-8B")
 RERANK_CHOICES = ("Qwen/Qwen3-Reranker-0.6B", "Qwen/Qwen3-Reranker-4B", "Qwen/Qwen3-Reranker-8B")

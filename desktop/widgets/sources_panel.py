@@ -24,7 +24,7 @@ from desktop.rendering import highlight_html, reflow
 from desktop.resources import icon
 from desktop.theme import highlight_color
 from desktop.words import scores
-from engine.types import Hit
+from engine import Hit
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
 # Files whose chunk offsets are offsets into the file itself, so a line number means something in an editor.

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.store import ChunkStore, SearchFilters
+from engine.store.chunk_store import ChunkStore, SearchFilters
 from engine.types import Chunk
 
 DIMS = 16

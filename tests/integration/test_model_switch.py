@@ -37,7 +37,8 @@ def test_previous_index_answers_until_the_new_model_covers_every_library(
         assert source == {"model": config_a.embed_model, "collection": first["collection"], "previous": True}
         assert len(engine.search("query nodes", k=3, mode="dense", rerank=False)) == 3  # the new collection is empty
         assert "ZX1Q2" in engine.search("ZX1Q2", k=1, mode="bm25", rerank=False)[0].chunk.text
-        assert engine._fallback is not None and engine._fallback.loaded_embedder().model_name == config_a.embed_model
+        fallback = engine._serving_fallback()
+        assert fallback is not None and fallback.loaded_embedder().model_name == config_a.embed_model
 
         # Re-embedding stopped part-way: the new collection holds some files, the old one still answers.
         token = CancelToken()
@@ -58,7 +59,7 @@ def test_previous_index_answers_until_the_new_model_covers_every_library(
         source = engine.answering_from()
         assert source["previous"] is False and source["model"] == config_b.embed_model
         assert source["collection"] != first["collection"]
-        assert engine._fallback is None
+        assert engine._serving_fallback() is None
         assert engine.search("ZX1Q2", mode="bm25", rerank=False, k=1)[0].chunk.text.count("ZX1Q2") == 1
 
     # Back to the first model: its index is complete, so it answers at once with nothing re-embedded.

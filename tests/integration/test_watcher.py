@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.watcher import ChangeBatch, FolderWatcher
+from engine.ingest.watcher import ChangeBatch, FolderWatcher
 from tests.integration.helpers import open_engine, snapshot, tiny_config, write_library
 
 

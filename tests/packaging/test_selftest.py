@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import engine.selftest as selftest
+import engine.selftest.run as selftest
 
 pytestmark = pytest.mark.slow
 

@@ -74,7 +74,7 @@ def tutorial_pipeline(model: Path, files: list[Path]) -> TutorialRun:
 
 def fast_path_cosines(model: Path, run: TutorialRun, fast_path: str, sample: int = 32) -> tuple[str, np.ndarray]:
     """Cosine of the engine's embeddings (its CPU fast path) to the tutorial's fp32 ones, on chunks that fit 512."""
-    from engine.embedder import Embedder
+    from engine.models.embedder import Embedder
 
     embedder = Embedder(str(model), cache_dir=CACHE, device="cpu", max_seq_length=576, cpu_fast_path=fast_path)
     counter = embedder.token_counter()

@@ -82,7 +82,7 @@ def bench_tutorial(model: Path, n_docs: int, repeats: int) -> tuple[list[str], l
 
 def engine_reranker(model: Path, fast_path: str, batch_size: int | None = None):
     from engine.config import EngineConfig
-    from engine.reranker import Reranker
+    from engine.models.reranker import Reranker
 
     reranker = Reranker(
         str(model),

@@ -9,7 +9,7 @@ Milvus docs in ../shared/data, cycled. Queries: 8-word phrases from the same doc
 
   naive        stock Milvus Lite, never flushed (rows stay in Lite's brute-force memtable); --naive-rows rows
   stock+flush  the store's flush policy, stock Lite BM25 code; same database as `tuned`
-  tuned        the store's defaults: flush policy + vectorised Lite BM25 (engine/store_lite_speedups.py)
+  tuned        the store's defaults: flush policy + vectorised Lite BM25 (engine/lite_patch.py)
   raw ...      the tuned database through pymilvus directly: HNSW ef and output fields priced separately
 
 Background compaction and index builds are drained before timing (Lite runs them in this process), so the figures
@@ -31,9 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
-from engine import store_lite_speedups
-from engine.fusion import fuse
-from engine.store import ChunkStore
+from engine.search.fusion import fuse
+from engine.store import lite_patch
+from engine.store.chunk_store import ChunkStore
 from engine.types import Chunk
 
 DOCS = Path(__file__).resolve().parents[3] / "shared" / "data" / "milvus-docs-2.4.x-en"
@@ -200,7 +200,7 @@ def run_naive(texts: list[str], queries: list[str], rows: int, dims: int, n: int
 def run_tuned(texts: list[str], queries: list[str], rows: int, dims: int, args: argparse.Namespace, root: Path):
     """Insert once with the store's defaults, then search with the vectorised and (optionally) the stock BM25."""
     tuned = Result("tuned: store defaults", rows, dims)
-    store_lite_speedups.install()
+    lite_patch.install()
     with ChunkStore(str(root / f"tuned{dims}" / "milvus.db"), dims=dims, model_name="bench") as store:
         tuned.insert_rate = fill(store, texts, rows, dims, flush=True)
         drain(store)
@@ -213,13 +213,13 @@ def run_tuned(texts: list[str], queries: list[str], rows: int, dims: int, args: 
         results = [tuned]
         if args.stock_queries:
             stock = Result("stock+flush: stock BM25", rows, dims, insert_rate=float("nan"))
-            store_lite_speedups.uninstall()
+            lite_patch.uninstall()
             forget_bm25_indexes(store)
             gc.collect()
             stock.cold_s = cold_bm25(store, queries[-1])
             measure(store, queries, dims, args.stock_queries, stock)
             stock.rss_mb = rss_mb()
-            store_lite_speedups.install()
+            lite_patch.install()
             results.append(stock)
     return results
 
@@ -269,7 +269,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(tmp)
         dims_list = [int(d) for d in args.dims.split(",")]
         if args.naive_rows:
-            store_lite_speedups.uninstall()
+            lite_patch.uninstall()
             os.environ["TANSAKU_LITE_SPEEDUPS"] = "0"  # ChunkStore.open() installs them otherwise
             rows = min(args.naive_rows, args.rows)
             results.append(run_naive(texts, queries, rows, dims_list[0], args.naive_queries, root))

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from engine.engine import Engine
-from engine.fusion import fuse
+from engine.search.fusion import fuse
 from engine.types import Hit
 from tests.quality.corpora import Corpus
 from tests.quality.harness import file_ranking

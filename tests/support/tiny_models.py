@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tempfile
@@ -13,13 +12,8 @@ from typing import Any
 
 import pytest
 
-ENDOFTEXT = "<|endoftext|>"
-SPECIAL_TOKENS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>"]
-QUERY_PROMPT = "Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:"
-# Qwen2/Qwen3's pre-tokenizer split: digits one by one, letters with one leading non-letter, punctuation runs.
-QWEN_SPLIT = (
-    r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"
-)
+from engine.selftest import tiny_model
+
 QWEN3_0_6B_VOCAB = 151669
 
 TINY_SHAPE: dict[str, Any] = {
@@ -113,130 +107,8 @@ def builtin_corpus() -> list[str]:
 
 
 def train_tokenizer(corpus: Iterable[str] | None = None, vocab_size: int = 2048) -> Any:
-    """A byte-level BPE `tokenizers.Tokenizer` with Qwen3's pre-tokenizer and special tokens."""
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    lines = builtin_corpus() + list(corpus or [])
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.Sequence(
-        [
-            pre_tokenizers.Split(Regex(QWEN_SPLIT), behavior="isolated"),
-            pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False),
-        ]
-    )
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        min_frequency=2,
-        special_tokens=SPECIAL_TOKENS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tok.train_from_iterator(lines, trainer)
-    for word in ("yes", "no"):
-        if tok.token_to_id(word) is None:  # pragma: no cover - the corpus makes BPE learn them
-            tok.add_tokens([word])
-    return tok
-
-
-def _wrap_tokenizer(tok: Any, *, embedder: bool) -> Any:
-    """Qwen3-Embedding appends <|endoftext|> and pads left; the reranker tokenizer adds nothing."""
-    from tokenizers import processors
-    from transformers import PreTrainedTokenizerFast
-
-    tok = tok.__class__.from_str(tok.to_str())  # a copy: the post-processor differs per model
-    byte_level = processors.ByteLevel(trim_offsets=False)
-    if embedder:
-        eot = tok.token_to_id(ENDOFTEXT)
-        template = processors.TemplateProcessing(
-            single=f"$A:0 {ENDOFTEXT}:0",
-            pair=f"$A:0 {ENDOFTEXT}:0 $B:1 {ENDOFTEXT}:1",
-            special_tokens=[(ENDOFTEXT, eot)],
-        )
-        tok.post_processor = processors.Sequence([byte_level, template])
-    else:
-        tok.post_processor = byte_level
-    return PreTrainedTokenizerFast(
-        tokenizer_object=tok,
-        eos_token="<|im_end|>",
-        pad_token=ENDOFTEXT,
-        padding_side="left" if embedder else "right",
-        model_max_length=131072,
-        clean_up_tokenization_spaces=False,
-    )
-
-
-def _qwen3_config(shape: dict[str, Any], vocab_size: int, tokenizer: Any) -> Any:
-    from transformers import Qwen3Config
-
-    return Qwen3Config(
-        vocab_size=vocab_size,
-        max_position_embeddings=32768,
-        rms_norm_eps=1e-6,
-        rope_parameters={"rope_type": "default", "rope_theta": 1000000.0},
-        tie_word_embeddings=True,
-        pad_token_id=tokenizer.pad_token_id,
-        eos_token_id=tokenizer.convert_tokens_to_ids(ENDOFTEXT),
-        bos_token_id=tokenizer.convert_tokens_to_ids(ENDOFTEXT),
-        **shape,
-    )
-
-
-def _write_json(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-
-
-def write_sentence_transformers_files(folder: Path, dimension: int, max_seq_length: int = 32768) -> None:
-    """The files Qwen/Qwen3-Embedding-0.6B ships so that `SentenceTransformer(folder)` pools and prompts like it."""
-    _write_json(
-        folder / "modules.json",
-        [
-            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-        ],
-    )
-    _write_json(folder / "sentence_bert_config.json", {"max_seq_length": max_seq_length, "do_lower_case": False})
-    _write_json(
-        folder / "1_Pooling" / "config.json",
-        {
-            "word_embedding_dimension": dimension,
-            "pooling_mode_cls_token": False,
-            "pooling_mode_mean_tokens": False,
-            "pooling_mode_max_tokens": False,
-            "pooling_mode_mean_sqrt_len_tokens": False,
-            "pooling_mode_weightedmean_tokens": False,
-            "pooling_mode_lasttoken": True,
-            "include_prompt": True,
-        },
-    )
-    _write_json(
-        folder / "config_sentence_transformers.json",
-        {
-            "prompts": {"query": QUERY_PROMPT, "document": ""},
-            "default_prompt_name": None,
-            "similarity_fn_name": "cosine",
-        },
-    )
-
-
-def _build_model(
-    folder: Path, *, causal: bool, shape: dict[str, Any], tok: Any, vocab_size: int | None, dtype: str, seed: int
-) -> None:
-    import torch
-    from transformers import Qwen3ForCausalLM, Qwen3Model
-
-    tokenizer = _wrap_tokenizer(tok, embedder=not causal)
-    config = _qwen3_config(shape, vocab_size or len(tokenizer), tokenizer)
-    torch.manual_seed(seed)
-    model = (Qwen3ForCausalLM if causal else Qwen3Model)(config).eval()
-    model.to(getattr(torch, dtype))
-    folder.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    if not causal:
-        write_sentence_transformers_files(folder, shape["hidden_size"])
+    """The app's tokenizer builder, trained on the built-in corpus plus `corpus`."""
+    return tiny_model.train_tokenizer(builtin_corpus() + list(corpus or []), vocab_size)
 
 
 def build_tiny_models(root: Path, corpus: Iterable[str] | None = None) -> TinyModels:
@@ -244,8 +116,8 @@ def build_tiny_models(root: Path, corpus: Iterable[str] | None = None) -> TinyMo
     root = Path(root)
     tok = train_tokenizer(corpus)
     embed_dir, rerank_dir = root / "tiny-qwen3-embedding", root / "tiny-qwen3-reranker"
-    _build_model(embed_dir, causal=False, shape=TINY_SHAPE, tok=tok, vocab_size=None, dtype="float32", seed=0)
-    _build_model(rerank_dir, causal=True, shape=TINY_SHAPE, tok=tok, vocab_size=None, dtype="float32", seed=1)
+    tiny_model.build_model(embed_dir, causal=False, shape=TINY_SHAPE, tok=tok, vocab_size=None, dtype="float32", seed=0)
+    tiny_model.build_model(rerank_dir, causal=True, shape=TINY_SHAPE, tok=tok, vocab_size=None, dtype="float32", seed=1)
     return TinyModels(embed_dir=embed_dir, rerank_dir=rerank_dir)
 
 
@@ -258,7 +130,7 @@ def _build_cached(root: Path, name: str, *, causal: bool) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=root))
     try:
-        _build_model(
+        tiny_model.build_model(
             staging,
             causal=causal,
             shape=QWEN3_0_6B_SHAPE,

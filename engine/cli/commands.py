@@ -1,0 +1,342 @@
+"""`tansaku index|search|ask|status|report|remove`: the engine for terminals and scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sqlite3
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from engine import (
+    DEFAULT_EMBED_MODEL,
+    CancelToken,
+    Engine,
+    EngineConfig,
+    EngineError,
+    SearchFilters,
+    __version__,
+    default_data_dir,
+    normalise_library,
+)
+from engine.cli.format import (
+    answer_json,
+    hit_json,
+    hit_text,
+    outcome_json,
+    outcome_text,
+    short,
+    sources_text,
+)
+
+SUBCOMMANDS = ("index", "search", "ask", "status", "report", "remove")
+EXIT_ERROR, EXIT_LLM, EXIT_CANCELLED = 1, 3, 130
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("data and models")
+    g.add_argument("--data-dir", type=Path, help="data folder (default: TANSAKU_DATA_DIR or the user data dir)")
+    g.add_argument("--store", metavar="URI", help="Milvus server URI instead of Milvus Lite in the data dir")
+    g.add_argument("--token", help="token for --store (or TANSAKU_STORE_TOKEN)")
+    g.add_argument("--embed-model", metavar="ID|DIR", help="embedding model id or local folder")
+    g.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None)
+    g.add_argument("--dims", type=int, help="embedding dimensions (Matryoshka truncation)")
+    g.add_argument("--cpu-fast-path", choices=("auto", "bf16", "int8", "fp32"), default=None)
+
+
+def _search_opts(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-k", type=int, default=None, help="number of passages (default 5)")
+    p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
+    p.add_argument("--no-rerank", action="store_true", help="skip the reranker (fast mode)")
+    p.add_argument("--rerank-model", metavar="ID|DIR")
+    p.add_argument("--library", help="only this library")
+    p.add_argument("--path-prefix", help="only files under this path")
+    p.add_argument("--type", dest="file_types", action="append", default=[], help="only this file type (repeatable)")
+    p.add_argument("--json", action="store_true")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tansaku", description="Ask questions about your own folders.")
+    parser.add_argument("--version", action="version", version=f"tansaku {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="index folders (incremental; Ctrl-C stops, the next run resumes)")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.add_argument("--exclude", action="append", default=[], metavar="PATTERN", help="gitignore-style, repeatable")
+    p.add_argument("--retry-failed", action="store_true", help="try failed files again even if unchanged")
+    p.add_argument("--json", action="store_true", help="print a JSON summary per library")
+    _common(p)
+
+    p = sub.add_parser("search", help="ranked passages for a question ('-' reads one question per line)")
+    p.add_argument("question", metavar="QUESTION")
+    _search_opts(p)
+    _common(p)
+
+    p = sub.add_parser("ask", help="answer a question with cited sources")
+    p.add_argument("question", metavar="QUESTION")
+    _search_opts(p)
+    p.add_argument("--llm-base-url", metavar="URL", help="OpenAI-compatible endpoint (e.g. a local server)")
+    p.add_argument("--llm-model", metavar="NAME", help="chat model (default gpt-4o)")
+    p.add_argument("--dry-run", action="store_true", help="show exactly what would be sent, send nothing")
+    _common(p)
+
+    p = sub.add_parser("status", help="libraries, counts, model and store")
+    p.add_argument("--json", action="store_true")
+    _common(p)
+
+    p = sub.add_parser("report", help="per-file outcomes with reasons")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--failed", action="store_true")
+    p.add_argument("--skipped", action="store_true")
+    p.add_argument("--indexed", action="store_true")
+    p.add_argument("--library")
+    _common(p)
+
+    p = sub.add_parser("remove", help="forget a library and delete its chunks")
+    p.add_argument("path", metavar="PATH")
+    _common(p)
+    return parser
+
+
+def _recorded(data_dir: Path) -> dict[str, str]:
+    """The model the index was built with, so later commands use the same one without repeating it."""
+    path = data_dir / "manifest.sqlite"
+    if not path.exists():
+        return {}
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            rows = db.execute("SELECT key, value FROM meta WHERE key LIKE 'active_%'").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return {}
+    return dict(rows)
+
+
+def config_from_args(args: argparse.Namespace) -> EngineConfig:
+    import os
+
+    data_dir = (args.data_dir or default_data_dir()).expanduser()
+    recorded = _recorded(data_dir) if not args.embed_model else {}
+    changes: dict = {"data_dir": data_dir}
+    changes["embed_model"] = args.embed_model or recorded.get("active_embed_model") or DEFAULT_EMBED_MODEL
+    dims = args.dims if args.dims is not None else (recorded.get("active_dims") or None)
+    changes["dims"] = int(dims) if dims else None
+    if args.store:
+        changes["store_uri"] = args.store
+    token = args.token or os.environ.get("TANSAKU_STORE_TOKEN")
+    if token:
+        changes["store_token"] = token
+    for name in ("device", "cpu_fast_path", "rerank_model", "llm_model"):
+        value = getattr(args, name, None)
+        if value:
+            changes[name] = value
+    base_url = getattr(args, "llm_base_url", None) or os.environ.get("TANSAKU_LLM_BASE_URL")
+    if base_url:
+        changes["llm_base_url"] = base_url
+    if getattr(args, "exclude", None):
+        changes["excludes"] = tuple(args.exclude)
+    return EngineConfig(**changes)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    engine = Engine(config_from_args(args))
+    try:
+        engine.open()
+        handler = globals()[f"cmd_{args.command}"]
+        return int(handler(engine, args) or 0)
+    except EngineError as exc:
+        print(f"tansaku: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        engine.close()
+
+
+# -- commands ---------------------------------------------------------------------------------
+def _sigint_cancels(token: CancelToken) -> None:
+    def on_sigint(_sig, _frame) -> None:
+        if token.cancelled:
+            raise KeyboardInterrupt
+        print("\nStopping after the current batch… (Ctrl-C again to force)", file=sys.stderr)
+        token.cancel()
+
+    signal.signal(signal.SIGINT, on_sigint)
+
+
+def cmd_index(engine, args) -> int:
+    from engine.cli.progress import ProgressBar
+
+    cancel = CancelToken()
+    _sigint_cancels(cancel)
+    summaries = []
+    for raw in args.paths:
+        library = engine.add_library(raw)
+        if args.exclude:
+            merged = tuple(dict.fromkeys(engine.get_excludes(library) + tuple(args.exclude)))
+            engine.set_excludes(library, merged)
+        with ProgressBar(enabled=not args.json) as bar:
+            report = engine.index_library(
+                library, cancel=cancel, on_progress=bar.update, retry_failed=args.retry_failed
+            )
+        summaries.append(report)
+        if not args.json:
+            print(_summary_text(report))
+        if report.cancelled:
+            break
+    if args.json:
+        print(json.dumps([r.__dict__ for r in summaries], indent=2))
+    return EXIT_CANCELLED if cancel.cancelled else 0
+
+
+def _summary_text(r) -> str:
+    state = "stopped (run again to resume)" if r.cancelled else "done"
+    rate = f", {r.tokens_embedded / r.elapsed_s:.0f} tok/s" if r.elapsed_s > 0 and r.tokens_embedded else ""
+    return (
+        f"{r.library}: {state} in {r.elapsed_s:.1f}s — {r.files_indexed} indexed, {r.files_unchanged} unchanged, "
+        f"{r.files_skipped} skipped, {r.files_failed} failed, {r.files_removed} removed; "
+        f"{r.chunks_embedded} chunks embedded{rate}"
+    )
+
+
+def _filters(args):
+    if not (args.library or args.path_prefix or args.file_types):
+        return None
+    return SearchFilters(
+        libraries=(normalise_library(args.library),) if args.library else (),
+        path_prefix=str(Path(args.path_prefix).expanduser().resolve()) if args.path_prefix else None,
+        file_types=tuple(t.lstrip(".").lower() for t in args.file_types),
+    )
+
+
+def _questions(arg: str):
+    if arg != "-":
+        yield arg
+        return
+    for line in sys.stdin:
+        if line.strip():
+            yield line.strip()
+
+
+def cmd_search(engine, args) -> int:
+    rerank = False if args.no_rerank else None
+    if args.rerank_model:
+        engine.config = engine.config.with_changes(rerank_model=args.rerank_model)
+    for question in _questions(args.question):
+        hits = engine.search(question, k=args.k, mode=args.mode, rerank=rerank, filters=_filters(args))
+        if args.json:
+            print(json.dumps({"question": question, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False))
+            sys.stdout.flush()
+            continue
+        if args.question == "-":
+            print(f"\n## {question}")
+        if not hits:
+            print("No matching passages.")
+        for n, hit in enumerate(hits, 1):
+            print(hit_text(n, hit))
+    return 0
+
+
+def cmd_ask(engine, args) -> int:
+    rerank = False if args.no_rerank else None
+    if args.rerank_model:
+        engine.config = engine.config.with_changes(rerank_model=args.rerank_model)
+    code = 0
+    for question in _questions(args.question):
+        hits = engine.search(question, k=args.k, mode=args.mode, rerank=rerank, filters=_filters(args))
+        if args.dry_run:
+            _print_preview(engine.preview(question, hits), args.json)
+            continue
+        code = max(code, _ask_one(engine, question, hits, args.json))
+    return code
+
+
+def _ask_one(engine, question: str, hits, as_json: bool) -> int:
+    cancel = CancelToken()
+    _sigint_cancels(cancel)
+    streamed: list[str] = []
+
+    def on_token(text: str) -> None:
+        streamed.append(text)
+        if not as_json:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+
+    answer = engine.ask(question, hits=hits, on_token=on_token, cancel=cancel)
+    if as_json:
+        print(json.dumps(answer_json(answer), ensure_ascii=False))
+    else:
+        if not streamed and answer.text:
+            print(answer.text)
+        elif streamed:
+            print()
+        if answer.error:
+            print(f"\nError: {answer.error}", file=sys.stderr)
+        if answer.hits and answer.mode in ("llm", "error"):
+            print("\n" + sources_text(answer.hits))
+    return EXIT_LLM if answer.mode == "error" else 0
+
+
+def _print_preview(preview, as_json: bool) -> None:
+    if as_json:
+        print(
+            json.dumps(
+                {
+                    "model": preview.model,
+                    "base_url": preview.base_url,
+                    "destination": preview.destination,
+                    "messages": preview.messages,
+                    "sources": [list(s) for s in preview.sources],
+                    "total_chars": preview.total_chars,
+                    "estimated_tokens": preview.estimated_tokens,
+                },
+                ensure_ascii=False,
+            )
+        )
+        return
+    where = preview.base_url or "https://api.openai.com/v1"
+    print(f"Dry run — nothing sent. Would send to {where} ({preview.destination}), model {preview.model}:")
+    for n, path, page, heading, chars in preview.sources:
+        loc = f"{path}:{page}" if page is not None else path
+        print(f"  [{n}] {loc}{' — ' + heading if heading else ''}  ({chars} chars)")
+    print(f"Total: {preview.total_chars} characters, about {preview.estimated_tokens} tokens.")
+    for message in preview.messages:
+        print(f"\n--- {message['role']} ---\n{message['content']}")
+
+
+def cmd_status(engine, args) -> int:
+    status = engine.status()
+    if args.json:
+        print(json.dumps(status, indent=2, ensure_ascii=False))
+        return 0
+    print(f"Data folder: {status['data_dir']}")
+    print(f"Store:       {status['store']}")
+    print(f"Model:       {status['model']} ({status['dims'] or '?'} dims)")
+    print(f"Totals:      {status['files']} files, {status['chunks']} chunks")
+    for lib in status["libraries"]:
+        extra = f", {lib['failed']} failed" if lib["failed"] else ""
+        extra += f", {lib['pending']} pending" if lib["pending"] else ""
+        print(f"  {lib['path']}: {lib['files']} files ({lib['skipped']} skipped{extra}), {lib['chunks']} chunks")
+    return 0
+
+
+def cmd_report(engine, args) -> int:
+    statuses = [s for s in ("failed", "skipped", "indexed") if getattr(args, s)] or None
+    outcomes = engine.report(library=args.library, statuses=statuses)
+    if args.json:
+        print(json.dumps([outcome_json(o) for o in outcomes], indent=2, ensure_ascii=False))
+        return 0
+    for o in outcomes:
+        print(outcome_text(o))
+    if not outcomes:
+        print("No files match.")
+    return 0
+
+
+def cmd_remove(engine, args) -> int:
+    engine.remove_library(args.path)
+    print(f"Removed {short(args.path, 80)} and its chunks.")
+    return 0
