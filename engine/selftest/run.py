@@ -150,10 +150,13 @@ class _Run:
         hits = self.engine.search(QUERY, mode=mode, rerank=False, k=3)
         if not hits:
             raise StepFailed(f"{mode} search found nothing for {QUERY!r}")
-        first = Path(hits[0].chunk.path).name
+        if mode == "hybrid" and not any(h.scores.dense is not None for h in hits):
+            raise StepFailed("hybrid search returned no dense (vector) results")
+        # The tiny model's weights are random, so only BM25 judges relevance: the passage it ranks first must lead.
+        first = Path(max(hits, key=lambda h: h.scores.bm25 or 0.0).chunk.path).name
         if first != EXPECTED_FILE:
-            raise StepFailed(f"{mode} search ranked {first} first, expected {EXPECTED_FILE}")
-        return f"{len(hits)} hits, first {first}"
+            raise StepFailed(f"{mode} search ranked {first} first by keywords, expected {EXPECTED_FILE}")
+        return f"{len(hits)} hits, first by keywords {first}"
 
     def close(self) -> None:
         if self.engine is not None:

@@ -23,7 +23,7 @@ def test_self_test_passes_from_source() -> None:
     assert "[FAILED]" not in text
     for step in ("import torch", "open Milvus Lite", "index sample documents", "BM25 search", "hybrid search"):
         assert f"[ok]     {step} " in text, text
-    assert "first lighthouse.md" in text
+    assert "first by keywords lighthouse.md" in text
     assert "[ok]     extra check" in text and extra_ran == [True]
     assert text.rstrip().splitlines()[-1].startswith("Self-test passed")
 
