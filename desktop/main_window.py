@@ -29,6 +29,7 @@ from desktop.widgets.progress_panel import ProgressPanel
 from desktop.widgets.sources_panel import SourcesPanel, reveal
 from desktop.window_dialogs import DialogsMixin
 from desktop.words import count, folder_name, model_name
+from desktop.words import repair as repair_words
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.device_label = QLabel()
         self.models_label = QLabel(MODEL_STATE_WORDS["starting"])
         self.index_label = QLabel()
+        self._repairs_told: set[tuple] = set()
         for label in (self.index_label, self.models_label, self.device_label):
             self.statusBar().addPermanentWidget(label)
 
@@ -277,6 +279,18 @@ class MainWindow(DialogsMixin, QMainWindow):
             )
         self.index_label.setText(text)
         self.index_label.setToolTip(tip)
+        self._tell_repairs(status.get("repairs") or [])
+
+    def _tell_repairs(self, repairs: list[dict]) -> None:
+        """Each repair the engine made is said once, in the status bar."""
+        news = [r for r in repairs if tuple(sorted(r.items())) not in self._repairs_told]
+        if not news:
+            return
+        self._repairs_told.update(tuple(sorted(r.items())) for r in news)
+        lines = [
+            repair_words(r["kind"], r.get("library"), int(r.get("count") or 0), r.get("detail") or "") for r in news
+        ]
+        self.statusBar().showMessage("  ".join(lines), 20000)
 
     def _on_open_failed(self, message: str) -> None:
         self.show_error("Tansaku could not open its index", message)

@@ -90,3 +90,17 @@ def scores(s: Scores) -> str:
 def model_name(model: str) -> str:
     """A Hugging Face id's last part, or a folder's name."""
     return model.rstrip("/\\").replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def repair(kind: str, library: str | None, n: int, detail: str = "") -> str:
+    """What the engine repaired in its index, as the status bar says it once (see engine.types.Repair)."""
+    folder = folder_name(library) if library else ""
+    if kind == "manifest_rebuilt":
+        return f"The index's file list was damaged and has been rebuilt from the index: {count(n, 'file')} recovered."
+    if kind == "orphans_removed":
+        return f"{folder}: removed the index of {count(n, 'file')} no longer in the folder."
+    if kind == "files_to_reindex":
+        return f"{folder}: {count(n, 'file')} missing from the index will be indexed again."
+    if kind == "removed_library_dropped":
+        return f"Removed what was left of the index of {folder}, a library you had removed."
+    return f"Index repaired ({kind})."

@@ -8,6 +8,7 @@ thread); `ask`'s streaming part only touches the answerer and may run elsewhere.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,7 +17,9 @@ from engine.cancel import CancelToken
 from engine.config import EngineConfig
 from engine.errors import ConfigError, StoreError, StoreLockedError
 from engine.ingest.manifest import Manifest
-from engine.types import Answer, FileOutcome, Hit, IndexReport, LibraryInfo, Progress
+from engine.ingest.reconcile import reconcile, recover
+from engine.store.filters import is_server_uri
+from engine.types import Answer, FileOutcome, Hit, IndexReport, LibraryInfo, Progress, Repair
 
 if TYPE_CHECKING:  # the real imports happen on first use, so that a window can appear before torch loads
     from filelock import BaseFileLock
@@ -44,6 +47,7 @@ class Engine:
         self._embedder: Embedder | None = None
         self._reranker: Reranker | None = None
         self._answerer: Answerer | None = None
+        self._repairs: list[Repair] = []  # what this session found wrong with the index and put right
         # The previous model's index answers while a new one fills.
         self._serving = serving.ServingIndex(config, self._make_embedder)
 
@@ -60,9 +64,16 @@ class Engine:
         self._acquire_lock(data_dir)
         try:
             self._manifest = Manifest(self.config.manifest_path)
+            if self._manifest.rebuilt_from is not None or (self._manifest.created and self._has_lite_data()):
+                self._recover_manifest()
         except BaseException:
-            self._release_lock()
+            self.close()
             raise
+
+    def _has_lite_data(self) -> bool:
+        """A Milvus Lite folder from earlier runs (a server's collections are never adopted by a new manifest)."""
+        uri = self.config.milvus_uri
+        return not is_server_uri(uri) and Path(uri).is_dir()
 
     def _acquire_lock(self, data_dir: Path) -> None:
         import filelock
@@ -235,12 +246,33 @@ class Engine:
         )
         store.open()
         try:
-            store.delete_other_libraries(self.manifest.library_paths())
+            self._repairs += reconcile(self.manifest, store, store.collection)
         except StoreError:
             store.close()
             raise
         self._store = store
         return store
+
+    def _recover_manifest(self) -> None:
+        """A new or rebuilt manifest learns the libraries and files the store already holds (nothing re-embedded)."""
+        from engine.store.chunk_store import ChunkStore
+
+        manifest, c = self.manifest, self.config
+        indexes = ChunkStore.existing_indexes(c.milvus_uri, token=c.store_token)
+        recovered = 0
+        for collection, model, dims in indexes:
+            store = ChunkStore(c.milvus_uri, token=c.store_token, collection=collection, dims=dims, model_name=model)
+            store.open(create=False)
+            try:
+                recovered += recover(manifest, store, collection)
+            finally:
+                store.close()
+        mine = [dims for _name, model, dims in indexes if model == c.embed_model and c.dims in (None, dims)]
+        if mine:
+            self._remember_dims(max(mine))  # without a dims setting the model's full dimension is the largest
+        backup = manifest.rebuilt_from
+        if recovered or backup is not None:
+            self._repairs.append(Repair("manifest_rebuilt", None, recovered, str(backup) if backup else ""))
 
     # -- libraries ----------------------------------------------------------------------------
     def add_library(self, path: str | Path) -> str:
@@ -348,7 +380,14 @@ class Engine:
             "data_dir": str(self.config.data_dir),
             "collection": self.collection if dims is not None else None,
             "answering_from": self.answering_from(),
+            "repairs": [asdict(r) for r in self.repairs()],
         }
+
+    def repairs(self) -> list[Repair]:
+        """What was repaired since this engine opened (a damaged manifest, orphan chunks, files to redo)."""
+        if self._store is None and self.known_dims() is not None:
+            self.store(need_model=False)  # opening the store runs the consistency check
+        return list(self._repairs)
 
     # -- retrieval + answers ------------------------------------------------------------------
     def _retriever(self, mode: str):

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.config import EngineConfig
 from engine.errors import StoreError
+from engine.ingest.reconcile import reconcile
 
 if TYPE_CHECKING:
     from engine.ingest.manifest import Manifest
@@ -157,7 +158,7 @@ class ServingIndex:
         )
         try:
             store.open(create=False)
-            store.delete_other_libraries(manifest.library_paths())
+            reconcile(manifest, store, previous.collection)  # it answers: it must agree with the manifest too
         except StoreError:
             store.close()
             return None  # the previous index is gone (dropped, or another store): answer from the new one

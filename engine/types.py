@@ -170,3 +170,30 @@ class LibraryInfo:
     pending: int
     last_indexed: float | None
     excludes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One file as the chunk store holds it: what the manifest is checked against, and rebuilt from."""
+
+    path: str
+    library: str
+    sha256: str
+    chunks: int
+    unembedded: int = 0
+
+
+@dataclass(frozen=True)
+class Repair:
+    """Something the engine found wrong with its index and put right, for the user to be told once.
+
+    kind: "manifest_rebuilt" (count = files recovered from the store; detail = where the damaged copy was kept),
+    "orphans_removed" (chunks of count files that no longer belong to the library were deleted),
+    "files_to_reindex" (count files the manifest claimed but the store lacked; the next indexing run redoes them),
+    "removed_library_dropped" (chunks of a library the user had removed, still in an older model's index).
+    """
+
+    kind: str
+    library: str | None
+    count: int
+    detail: str = ""

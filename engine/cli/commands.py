@@ -27,6 +27,7 @@ from engine.cli.format import (
     hit_text,
     outcome_json,
     outcome_text,
+    repair_text,
     short,
     sources_text,
 )
@@ -320,6 +321,8 @@ def cmd_status(engine, args) -> int:
         extra = f", {lib['failed']} failed" if lib["failed"] else ""
         extra += f", {lib['pending']} pending" if lib["pending"] else ""
         print(f"  {lib['path']}: {lib['files']} files ({lib['skipped']} skipped{extra}), {lib['chunks']} chunks")
+    for repair in status["repairs"]:
+        print(f"Repaired:    {repair_text(repair)}")
     return 0
 
 

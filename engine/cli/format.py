@@ -109,3 +109,18 @@ def human_size(n: float) -> str:
 def short(path: str, width: int = 40) -> str:
     name = Path(path).name
     return name if len(name) <= width else "…" + name[-(width - 1) :]
+
+
+def repair_text(repair: dict) -> str:
+    """One repair from `status()["repairs"]` in words (see engine.types.Repair)."""
+    kind, n, library = repair["kind"], int(repair["count"]), repair.get("library") or ""
+    if kind == "manifest_rebuilt":
+        kept = f" (the damaged copy is kept at {repair['detail']})" if repair.get("detail") else ""
+        return f"the manifest was rebuilt from the store: {n} files recovered{kept}"
+    if kind == "orphans_removed":
+        return f"{library}: chunks of {n} files no longer in the library were removed"
+    if kind == "files_to_reindex":
+        return f"{library}: {n} files the store had lost are marked for indexing again (run `tansaku index`)"
+    if kind == "removed_library_dropped":
+        return f"{library}: {n} chunks of this removed library were deleted"
+    return kind

@@ -27,7 +27,7 @@ from engine.config import EngineConfig
 from engine.errors import Cancelled, LoaderError, SkipFile
 from engine.ingest.chunking import TokenCounter, chunk_document
 from engine.ingest.loaders import is_supported, load_document
-from engine.ingest.manifest import Manifest
+from engine.ingest.manifest import UNKNOWN_SIZE, Manifest
 from engine.ingest.walker import walk_files
 from engine.types import Chunk, FileOutcome, IndexReport, Progress
 
@@ -198,14 +198,17 @@ class Indexer:
             return False
         if old.size == fresh.size and old.mtime_ns == fresh.mtime_ns:
             return True
-        if old.status != "indexed" or old.size != fresh.size or not old.sha256:
+        recovered = old.size == UNKNOWN_SIZE and old.status in ("indexed", "embedding")  # rebuilt from the store
+        if not recovered and (old.status != "indexed" or old.size != fresh.size):
             return False
-        try:  # touched but identical content: refresh mtime, keep the chunks
+        if not old.sha256:
+            return False
+        try:  # touched (or recovered) but identical content: refresh the stat, keep the chunks
             same = file_sha256(path) == old.sha256
         except OSError:
             return False
         if same:
-            self.manifest.put(self.collection, replace(old, mtime_ns=fresh.mtime_ns))
+            self.manifest.put(self.collection, replace(old, size=fresh.size, mtime_ns=fresh.mtime_ns))
         return same
 
     def _remove(self, paths: list[str], run: _Run) -> None:

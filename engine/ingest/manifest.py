@@ -40,7 +40,11 @@ CREATE TABLE IF NOT EXISTS files (
     PRIMARY KEY (collection, path)
 );
 CREATE INDEX IF NOT EXISTS files_by_library ON files (collection, library);
+CREATE TABLE IF NOT EXISTS removed_libraries (path TEXT PRIMARY KEY, removed_at REAL NOT NULL);
 """
+# size for a record recovered from the store after the manifest was rebuilt: the file's stat is unknown, so the
+# indexer compares its sha256 (no re-embedding when the content is the same).
+UNKNOWN_SIZE = -1
 
 STATUSES = ("indexed", "skipped", "failed", "pending", "embedding")
 
@@ -50,6 +54,7 @@ class Manifest:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.created = not path.exists()  # a first run, or a manifest deleted by hand: the store may know more
         self._lock = threading.RLock()
         self._db = self._connect()
 
@@ -111,11 +116,19 @@ class Manifest:
     def add_library(self, path: str) -> None:
         with self._lock:
             self._db.execute("INSERT OR IGNORE INTO libraries (path, added_at) VALUES (?, ?)", (path, time.time()))
+            self._db.execute("DELETE FROM removed_libraries WHERE path = ?", (path,))
 
     def remove_library(self, path: str) -> None:
+        """Forget a library and leave a tombstone: other models' indexes drop its chunks when they next open."""
         with self._lock:
             self._db.execute("DELETE FROM files WHERE library = ?", (path,))
             self._db.execute("DELETE FROM libraries WHERE path = ?", (path,))
+            self._db.execute("INSERT OR REPLACE INTO removed_libraries VALUES (?, ?)", (path, time.time()))
+
+    def removed_libraries(self) -> list[str]:
+        """Libraries the user removed (and has not added again): the only chunks ever deleted by library."""
+        with self._lock:
+            return [r[0] for r in self._db.execute("SELECT path FROM removed_libraries ORDER BY path")]
 
     def library_paths(self) -> list[str]:
         with self._lock:
@@ -186,6 +199,16 @@ class Manifest:
         wanted = set(statuses) if statuses else None
         found = self.files(collection, library).values()
         return sorted((o for o in found if wanted is None or o.status in wanted), key=lambda o: o.path)
+
+    def recent_files(self, collection: str, library: str, limit: int) -> list[FileOutcome]:
+        """The files whose records were written last: the ones a power cut could have left ahead of the store."""
+        sql = (
+            "SELECT path, library, status, reason, chunks, size, mtime_ns, sha256 FROM files "
+            "WHERE collection = ? AND library = ? ORDER BY updated_at DESC LIMIT ?"
+        )
+        with self._lock:
+            rows = self._db.execute(sql, (collection, library, int(limit))).fetchall()
+        return [FileOutcome(*r) for r in rows]
 
     def put(self, collection: str, outcome: FileOutcome) -> None:
         with self._lock:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
 from engine.errors import StoreError
-from engine.store.filters import SearchFilters, build_filter, file_id_for, quote
+from engine.store.filters import SearchFilters, build_filter, file_id_for, is_server_uri, quote
 from engine.store.rows import normalised, to_chunk, to_row
 from engine.store.schema import (
     OUTPUT_FIELDS,
@@ -25,7 +25,7 @@ from engine.store.schema import (
     dims_of,
     properties_for,
 )
-from engine.types import Chunk, Hit, Scores
+from engine.types import Chunk, Hit, Scores, StoredFile
 
 __all__ = ["ChunkStore", "SearchFilters", "file_id_for"]
 
@@ -37,11 +37,6 @@ DEFAULT_FLUSH_ROWS = 256
 MIN_FLUSH_ROWS = 64
 WRITE_BATCH = 256  # rows per RPC: bounds message size (256 x 1024-d floats ~ 1 MB) and the server's memory spike
 ITER_BATCH = 1000
-_SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
-
-
-def is_server_uri(uri: str) -> bool:
-    return uri.startswith(_SERVER_SCHEMES)
 
 
 class ChunkStore:
@@ -97,6 +92,14 @@ class ChunkStore:
         """
         if self._client is not None:
             return
+        self._connect()
+        try:
+            self._ensure_collection(create=create)
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self) -> None:
         if self.is_lite:
             self._start_lite()
         try:
@@ -108,11 +111,27 @@ class ChunkStore:
         except Exception as exc:  # pymilvus raises several types for "cannot connect"
             self._release_lite()
             raise StoreError(f"cannot connect to Milvus at {self.uri}: {_reason(exc)}") from exc
+
+    @classmethod
+    def existing_indexes(cls, uri: str, *, token: str | None = None) -> list[tuple[str, str, int]]:
+        """(collection, model, dims) of every Tansaku collection in this Milvus: what a lost manifest is rebuilt from."""
+        probe = cls(uri, token=token, dims=1, model_name="probe")
+        probe._connect()
         try:
-            self._ensure_collection(create=create)
-        except BaseException:
-            self.close()
-            raise
+            client = probe._require()
+            found = []
+            with _errors("list collections"):
+                for name in client.list_collections():
+                    if not str(name).startswith("tansaku_"):
+                        continue
+                    description = client.describe_collection(name)
+                    model = (description.get("properties") or {}).get(PROP_MODEL)
+                    dims = dims_of(description)
+                    if model and dims:
+                        found.append((str(name), str(model), int(dims)))
+            return sorted(found)
+        finally:
+            probe.close()
 
     def close(self) -> None:
         """Disconnect; for Milvus Lite also stop its server when no other store in this process uses the dir."""
@@ -212,12 +231,6 @@ class ChunkStore:
     def delete_library(self, library: str) -> int:
         return self._delete(f"library == {quote(library)}")
 
-    def delete_other_libraries(self, libraries: Sequence[str]) -> int:
-        """Drop chunks of libraries removed while this collection was not in use (another model was active)."""
-        if not libraries:
-            return 0  # an empty list would match every row: never wipe an index on a missing library list
-        return self._delete(f"library not in [{', '.join(quote(lib) for lib in libraries)}]")
-
     def flush(self, *, force: bool = False) -> None:
         """Seal pending rows into an indexed segment (Milvus Lite) once enough are pending (or `force`).
 
@@ -276,6 +289,20 @@ class ChunkStore:
         with _errors("count chunks"):
             rows = self._require().query(self.collection, filter=expr, output_fields=["count(*)"])
         return int(rows[0]["count(*)"]) if rows else 0
+
+    def stored_files(self, library: str | None = None) -> dict[str, StoredFile]:
+        """Every stored file of a library (or all) with its chunk count, content hash and rows still unembedded."""
+        expr = "" if library is None else f"library == {quote(library)}"
+        return _stored_files(self._iter_rows(expr, list(_FILE_FIELDS)))
+
+    def files_by_path(self, paths: Sequence[str]) -> dict[str, StoredFile]:
+        """stored_files() for just these paths, in one query: the cheap spot check at open."""
+        if not paths:
+            return {}
+        expr = f"file_id in [{', '.join(quote(file_id_for(p)) for p in paths)}]"
+        with _errors("read chunks"):
+            rows = self._require().query(self.collection, filter=expr, output_fields=list(_FILE_FIELDS))
+        return _stored_files(rows)
 
     def chunk_ids_for_file(self, path: str) -> list[str]:
         rows = self._iter_rows(f"file_id == {quote(file_id_for(path))}", ["id", "chunk_no"])
@@ -391,6 +418,21 @@ class ChunkStore:
         if self._client is None:
             raise StoreError("the chunk store is not open")
         return self._client
+
+
+_FILE_FIELDS = ("path", "library", "file_sha256", "embedded")
+
+
+def _stored_files(rows: Iterable[dict[str, Any]]) -> dict[str, StoredFile]:
+    """Rows (path, library, file_sha256, embedded) summed per file; a file with rows of two versions gets no hash."""
+    found: dict[str, StoredFile] = {}
+    for row in rows:
+        path = row["path"]
+        old = found.get(path) or StoredFile(path, row["library"], row["file_sha256"], 0, 0)
+        sha = old.sha256 if old.sha256 == row["file_sha256"] else ""
+        unembedded = old.unembedded + (0 if row["embedded"] else 1)
+        found[path] = StoredFile(path, old.library, sha, old.chunks + 1, unembedded)
+    return found
 
 
 # ---- errors --------------------------------------------------------------------------------------------------

@@ -79,3 +79,11 @@ def build_filter(filters: SearchFilters | None, *, embedded_only: bool = False) 
             suffixes = tuple(dict.fromkeys(t.lower().lstrip(".") for t in filters.file_types))
             parts.append(_in_list("suffix", suffixes))
     return " and ".join(f"({p})" for p in parts) if len(parts) > 1 else "".join(parts)
+
+
+_SERVER_SCHEMES = ("http://", "https://", "tcp://", "unix:")
+
+
+def is_server_uri(uri: str) -> bool:
+    """A Milvus server (or Zilliz Cloud) address, as opposed to a Milvus Lite folder ending in .db."""
+    return uri.startswith(_SERVER_SCHEMES)

@@ -100,3 +100,23 @@ def test_watched_library_follows_file_changes(qtbot, make_window, engine_config,
     qtbot.waitUntil(lambda: files() == 4, timeout=10_000)
     (docs / "added.md").unlink()
     qtbot.waitUntil(lambda: files() == 3, timeout=10_000)
+
+
+def test_a_repaired_index_is_told_once_in_the_status_bar(qtbot, make_window, engine_config, docs):
+    engine = Engine(engine_config)
+    engine.open()
+    engine.index_library(docs)
+    engine.close()
+    manifest = engine_config.data_dir / "manifest.sqlite"
+    for suffix in ("-wal", "-shm"):
+        manifest.with_name(manifest.name + suffix).unlink(missing_ok=True)
+    manifest.write_bytes(b"not a database " * 200)
+
+    window = make_window(engine_config)
+    qtbot.waitUntil(lambda: "rebuilt from the index: 3 files" in window.statusBar().currentMessage(), timeout=60000)
+    library = str(docs.resolve())
+    qtbot.waitUntil(lambda: window.library_panel.view(library) is not None)  # the library came back
+    window.statusBar().clearMessage()
+    with qtbot.waitSignal(window.controller.status_changed, timeout=30000):
+        window.controller.refresh_status()
+    assert "rebuilt" not in window.statusBar().currentMessage()
