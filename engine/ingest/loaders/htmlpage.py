@@ -59,7 +59,10 @@ def nesting_depth(markup: str) -> int:
 
 
 def flatten(markup: str) -> str:
-    """The markup with every container and table tag turned into a paragraph break: nothing left nests deeply."""
+    """The markup with every container and table tag turned into a paragraph break: nothing left nests deeply.
+
+    <nav> is one of those containers, so a flattened page's navigation is read with the rest of its text.
+    """
     return _FLATTEN_TAG.sub("<p>", markup)
 
 
