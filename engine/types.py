@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,10 @@ class Document:
     text: str
     sections: tuple[Section, ...] = ()
     kind: str = "text"  # loader family: text, markdown, pdf, docx, html, epub, csv, code, rst
+    notes: tuple[str, ...] = ()  # what the loader repaired or gave up to read it, for the file's report
+
+    def with_notes(self, notes: tuple[str, ...]) -> Document:
+        return replace(self, notes=self.notes + notes) if notes else self
 
 
 @dataclass(frozen=True)

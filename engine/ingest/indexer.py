@@ -265,7 +265,9 @@ class Indexer:
             )
             for n, span in enumerate(spans)
         ]
-        return _Loaded(replace(pending, status="indexed", reason="", sha256=sha, chunks=len(chunks)), chunks)
+        # An indexed file's reason carries what its loader had to repair or give up to read it, if anything.
+        reason = "; ".join(doc.notes)
+        return _Loaded(replace(pending, status="indexed", reason=reason, sha256=sha, chunks=len(chunks)), chunks)
 
     def _loaded_stream(self, todo: list[FileOutcome], cancel: CancelToken) -> Iterator[_Loaded]:
         """Yield loaded files in order, loading up to PREFETCH_FILES ahead on worker threads."""

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from desktop.widgets.excludes_dialog import ExcludesDialog
-from desktop.widgets.report_dialog import ReportDialog
+from desktop.widgets.report_dialog import OutcomeModel, ReportDialog
+from engine import FileOutcome
 from tests.desktop.helpers import wait_library_state, wait_ready
 
 
@@ -47,6 +50,22 @@ def test_report_filters_reasons_and_retry(qtbot, make_window, engine_config, doc
     assert runs[0].files_failed == 1  # retried (and still broken)
     qtbot.waitUntil(lambda: dialog.model.counts()["failed"] == 1, timeout=10_000)
     dialog.close()
+
+
+def test_report_shows_what_was_repaired_in_an_indexed_file(qtbot):
+    model = OutcomeModel()
+    note = "10 stray NUL bytes removed"
+    model.set_outcomes(
+        "/lib",
+        [
+            FileOutcome("/lib/export.md", "/lib", "indexed", reason=note, chunks=3),
+            FileOutcome("/lib/plain.md", "/lib", "indexed", chunks=1),
+        ],
+    )
+    model.set_filter("indexed", "NUL bytes")
+    assert model.rowCount() == 1
+    assert [model.data(model.index(0, column)) for column in range(4)] == ["export.md", "indexed", note, 3]
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole) == f"/lib/export.md\n{note}"
 
 
 def test_exclusions_are_saved_and_applied(qtbot, make_window, engine_config, docs):

@@ -2,7 +2,7 @@
 
 Each good file carries marker words; EXPECTED says which heading trail (and PDF page) each marker must land in.
 HOSTILE_EXPECTED says what load_document must do with each hostile file: ("skip" | "error", key words) or
-("ok", a marker the text must contain).
+("ok", a marker the text must contain); HOSTILE_NOTES, the note an "ok" file's Document (and report) carries.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import random
 import struct
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -283,7 +284,15 @@ HOSTILE_EXPECTED: dict[str, tuple[str, tuple[str, ...]]] = {
     "spaces_name": ("ok", ("hostilespaces",)),
     "unicode_name": ("ok", ("hostileunicode",)),
     "newline_name": ("ok", ("hostilenewline",)),
-    "deep_html": ("error", ("nested too deeply",)),
+    "deep_html": ("ok", ("hostiledeep",)),
+    "stray_nuls": ("ok", ("hostilenuls", "Export")),
+    "nul_heavy": ("skip", ("binary file (not text)",)),
+    "stored_zip": ("skip", ("binary file (not text)",)),
+}
+# Files read in spite of a defect, and the words of the note that says so; other "ok" files carry no note.
+HOSTILE_NOTES: dict[str, str] = {
+    "deep_html": "HTML nested too deeply",
+    "stray_nuls": "10 stray NUL bytes removed",
 }
 
 
@@ -359,7 +368,32 @@ def _write_binary_files(folder: Path, rng: random.Random) -> dict[str, Path]:
     png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + rng.randbytes(4096))
     no_nuls = folder / "garbage.md"
     no_nuls.write_bytes(bytes(b or 1 for b in rng.randbytes(4096)))
-    return {"binary_txt": png, "binary_md": no_nuls}
+    # Text with every third byte NUL (30%): far more than stray bytes, so binary.
+    nul_heavy = folder / "nul heavy.md"
+    nul_heavy.write_bytes(
+        b"".join(bytes([b, c, 0]) for b, c in zip(b"plain words " * 200, b"more words " * 200, strict=False))
+    )
+    # A zip of one stored (uncompressed) text file: its few NULs are the zip's own headers.
+    stored = folder / "archive.txt"
+    with zipfile.ZipFile(stored, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr("notes.txt", "Readable words inside a stored zip member. " * 100)
+    return {"binary_txt": png, "binary_md": no_nuls, "nul_heavy": nul_heavy, "stored_zip": stored}
+
+
+def with_stray_nuls(text: str, count: int, rng: random.Random) -> bytes:
+    """`text` as UTF-8 with `count` NUL bytes put between characters at random places (as broken exports do)."""
+    spots = sorted(rng.sample(range(1, len(text)), count))
+    pieces = [text[a:b] for a, b in zip([0, *spots], [*spots, len(text)], strict=True)]
+    return b"\x00".join(piece.encode("utf-8") for piece in pieces)
+
+
+STRAY_NULS_MARKDOWN = (
+    "# Export hostilenuls\n\nNotes exported from an old wiki; the exporter left NUL bytes here and there.\n\n"
+    + "".join(
+        f"## Part {n}\n\nParagraph {n} keeps its words intact: séance, naïve, 日本語 and plain ASCII alike.\n\n"
+        for n in range(1, 15)
+    )
+)
 
 
 def _write_encoding_files(folder: Path) -> dict[str, Path]:
@@ -456,4 +490,6 @@ def write_hostile_corpus(folder: Path, *, huge_bytes: int = 3 * 1024 * 1024) -> 
         paths[key].write_text(f"# Note\n\nA file with an odd name {marker}.\n", encoding="utf-8")
     paths["deep_html"] = folder / "deep.html"
     paths["deep_html"].write_text("<div>" * 20000 + "hostiledeep" + "</div>" * 20000, encoding="utf-8")
+    paths["stray_nuls"] = folder / "export with nuls.md"
+    paths["stray_nuls"].write_bytes(with_stray_nuls(STRAY_NULS_MARKDOWN, 10, rng))
     return paths

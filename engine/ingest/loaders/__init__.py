@@ -29,6 +29,8 @@ def load_document(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> Document
     Raises SkipFile for files deliberately not indexed (unsupported, binary, empty, too large, no text) and
     LoaderError for files that could not be read (corrupt, encrypted, truncated, zip bomb, permission, vanished).
     Nothing else escapes: an unexpected exception becomes a LoaderError naming it.
+    A file read in spite of a defect comes back with Document.notes saying what was given up or repaired
+    ("10 stray NUL bytes removed"); the indexer reports them as the indexed file's reason.
     """
     path = Path(path)
     fmt = format_for(path)

@@ -10,7 +10,7 @@ from engine.errors import LoaderError, SkipFile
 from engine.ingest.loaders.builder import DocBuilder
 from engine.ingest.loaders.htmlpage import add_html, first_heading, parse_html
 from engine.ingest.loaders.zipguard import check_zip
-from engine.ingest.sniff import decode_bytes
+from engine.ingest.sniff import decode_text
 from engine.types import Document
 
 _ENCRYPTED_CONTENT = re.compile(rb"""CipherReference[^>]+URI\s*=\s*["'][^"']+\.(x?html?|xml)["']""", re.IGNORECASE)
@@ -63,17 +63,19 @@ def _chapters(book):
 def epub_document(book) -> Document:
     titles = _toc_titles(book.toc, {})
     builder = DocBuilder()
+    notes: dict[str, None] = {}  # in order, each once
     for item in _chapters(book):
         try:
-            markup = decode_bytes(item.get_content())
+            decoded = decode_text(item.get_content())
         except SkipFile:
             continue
-        tree = parse_html(markup)
+        tree, parse_notes = parse_html(decoded.text)
+        notes.update(dict.fromkeys(f"{item.get_name()}: {note}" for note in decoded.notes + parse_notes))
         title = titles.get(item.get_name()) or first_heading(tree)
         prefix = (title,) if title else ()
         builder.open_section(prefix)
         add_html(tree, builder, prefix)
-    return builder.build("epub")
+    return builder.build("epub").with_notes(tuple(notes))
 
 
 def load(path: Path, max_bytes: int) -> Document:

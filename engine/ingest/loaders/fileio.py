@@ -8,7 +8,7 @@ import stat
 from pathlib import Path
 
 from engine.errors import LoaderError, SkipFile
-from engine.ingest.sniff import decode_bytes
+from engine.ingest.sniff import Decoded, decode_text
 
 _UNITS = (("GB", 1024**3), ("MB", 1024**2), ("KB", 1024))
 
@@ -78,6 +78,6 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def read_text(path: Path, max_bytes: int, *, hint: str | None = None) -> str:
-    """Read and decode a text file; SkipFile for binary content."""
-    return decode_bytes(read_bytes(path, max_bytes), hint=hint)
+def read_text(path: Path, max_bytes: int, *, hint: str | None = None) -> Decoded:
+    """Read and decode a text file, with notes on what decoding repaired; SkipFile for binary content."""
+    return decode_text(read_bytes(path, max_bytes), hint=hint)

@@ -1,4 +1,8 @@
-"""HTML via selectolax: visible text in blocks, script/style/nav dropped, h1..h6 open sections with a heading trail."""
+"""HTML via selectolax: visible text in blocks, script/style/nav dropped, h1..h6 open sections with a heading trail.
+
+Pathologically nested pages (thousands of unclosed <div>s) are read flat: their container tags become paragraph
+breaks before parsing, so the text and headings are kept and only the layout is lost.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from engine.errors import LoaderError
 from engine.ingest.loaders.builder import DocBuilder, HeadingTrail
 from engine.ingest.loaders.fileio import read_bytes
-from engine.ingest.sniff import decode_bytes
+from engine.ingest.sniff import decode_text
 from engine.types import Document
 
 DROP = "script, style, nav, noscript, template, svg, head, iframe, object"
@@ -21,12 +24,16 @@ BLOCKS = frozenset(
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 MAX_NESTING = 2000
+FLATTENED = f"HTML nested too deeply (over {MAX_NESTING} levels): indexed as flat text"
 # Containers whose start tag makes lexbor scan its stack of open elements; p/li/dd/dt close implicitly, so skipped.
-_NESTING_TAG = re.compile(
-    r"<(/?)(?:div|section|article|aside|blockquote|table|ul|ol|dl|form|fieldset|figure|header|footer|main|nav"
-    r"|details|center|address|menu)[\s/>]",
-    re.IGNORECASE,
+_CONTAINERS = (
+    "div|section|article|aside|blockquote|table|ul|ol|dl|form|fieldset|figure|header|footer|main|nav"
+    "|details|center|address|menu"
 )
+_NESTING_TAG = re.compile(rf"<(/?)(?:{_CONTAINERS})[\s/>]", re.IGNORECASE)
+# A whole container tag, or a table part (ignored outside a table, so its cells would run together), attributes
+# included. [^<>]* stops at the next tag, so a '<div' never closed cannot make the scan quadratic.
+_FLATTEN_TAG = re.compile(rf"</?(?:{_CONTAINERS}|caption|thead|tbody|tfoot|tr|td|th)(?=[\s/>])[^<>]*>?", re.IGNORECASE)
 _CELL = "\x1f"  # marks a table cell start until the line is assembled
 
 
@@ -51,13 +58,24 @@ def nesting_depth(markup: str) -> int:
     return deepest
 
 
-def parse_html(markup: str):
-    """Parse with lexbor, refusing pathological nesting first: its parse time grows with depth squared."""
+def flatten(markup: str) -> str:
+    """The markup with every container and table tag turned into a paragraph break: nothing left nests deeply.
+
+    <nav> is one of those containers, so a flattened page's navigation is read with the rest of its text.
+    """
+    return _FLATTEN_TAG.sub("<p>", markup)
+
+
+def parse_html(markup: str) -> tuple[Any, tuple[str, ...]]:
+    """Parse with lexbor, and notes for the report.
+
+    Pathological nesting is flattened first (lexbor's parse time grows with depth squared), and noted.
+    """
     from selectolax.lexbor import LexborHTMLParser
 
     if nesting_depth(markup) > MAX_NESTING:
-        raise LoaderError(f"HTML nested too deeply (over {MAX_NESTING} levels)")
-    return LexborHTMLParser(markup)
+        return LexborHTMLParser(flatten(markup)), (FLATTENED,)
+    return LexborHTMLParser(markup), ()
 
 
 def first_heading(tree) -> str | None:
@@ -152,10 +170,12 @@ def add_html(tree, builder: DocBuilder, prefix: tuple[str, ...] = ()) -> None:
 
 def html_document(markup: str) -> Document:
     builder = DocBuilder()
-    add_html(parse_html(markup), builder)
-    return builder.build("html")
+    tree, notes = parse_html(markup)
+    add_html(tree, builder)
+    return builder.build("html").with_notes(notes)
 
 
 def load(path: Path, max_bytes: int) -> Document:
     data = read_bytes(path, max_bytes)
-    return html_document(decode_bytes(data, hint=declared_charset(data)))
+    decoded = decode_text(data, hint=declared_charset(data))
+    return html_document(decoded.text).with_notes(decoded.notes)

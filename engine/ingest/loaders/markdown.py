@@ -71,4 +71,5 @@ def markdown_document(text: str) -> Document:
 
 
 def load(path: Path, max_bytes: int) -> Document:
-    return markdown_document(read_text(path, max_bytes))
+    decoded = read_text(path, max_bytes)
+    return markdown_document(decoded.text).with_notes(decoded.notes)

@@ -64,4 +64,5 @@ def rst_document(text: str) -> Document:
 
 
 def load(path: Path, max_bytes: int) -> Document:
-    return rst_document(read_text(path, max_bytes))
+    decoded = read_text(path, max_bytes)
+    return rst_document(decoded.text).with_notes(decoded.notes)

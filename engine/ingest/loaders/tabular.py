@@ -61,4 +61,5 @@ def table_document(text: str, suffix: str, max_chars: int) -> Document:
 
 
 def load(path: Path, max_bytes: int) -> Document:
-    return table_document(read_text(path, max_bytes), path.suffix.lower(), max_bytes)
+    decoded = read_text(path, max_bytes)
+    return table_document(decoded.text, path.suffix.lower(), max_bytes).with_notes(decoded.notes)

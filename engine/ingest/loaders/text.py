@@ -13,8 +13,10 @@ def text_document(text: str, kind: str = "text") -> Document:
 
 
 def load_text(path: Path, max_bytes: int) -> Document:
-    return text_document(read_text(path, max_bytes), "text")
+    decoded = read_text(path, max_bytes)
+    return text_document(decoded.text, "text").with_notes(decoded.notes)
 
 
 def load_code(path: Path, max_bytes: int) -> Document:
-    return text_document(read_text(path, max_bytes), "code")
+    decoded = read_text(path, max_bytes)
+    return text_document(decoded.text, "code").with_notes(decoded.notes)

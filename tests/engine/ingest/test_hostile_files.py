@@ -10,7 +10,7 @@ import pytest
 from engine.errors import LoaderError, SkipFile
 from engine.ingest.loaders import load_document
 from engine.ingest.loaders.zipguard import MAX_UNPACKED_BYTES
-from tests.support.corpus import EXPECTED, HOSTILE_EXPECTED, write_corpus, write_hostile_corpus
+from tests.support.corpus import EXPECTED, HOSTILE_EXPECTED, HOSTILE_NOTES, write_corpus, write_hostile_corpus
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -56,6 +56,17 @@ def test_hostile_file_gets_the_expected_outcome(hostile: dict[str, Path], key: s
     assert status == expected_status, detail
     for word in words:
         assert word in detail
+
+
+@pytest.mark.parametrize("key", sorted(k for k, (status, _) in HOSTILE_EXPECTED.items() if status == "ok"))
+def test_hostile_files_read_in_spite_of_a_defect_say_so(hostile: dict[str, Path], key: str) -> None:
+    if key == "no_permission" and RUNNING_AS_ROOT:
+        pytest.skip("only root reads it")
+    notes = load_document(hostile[key], max_bytes=MAX_BYTES).notes
+    if key in HOSTILE_NOTES:
+        assert len(notes) == 1 and HOSTILE_NOTES[key] in notes[0]
+    else:
+        assert notes == ()
 
 
 def test_zip_bomb_is_refused_at_the_default_cap_too(hostile: dict[str, Path]) -> None:

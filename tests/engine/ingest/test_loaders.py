@@ -10,7 +10,7 @@ import pytest
 from engine.errors import LoaderError, SkipFile
 from engine.ingest.loaders import is_supported, load_document, supported_suffixes
 from engine.ingest.loaders import registry as loader_registry
-from engine.ingest.loaders.htmlpage import html_document
+from engine.ingest.loaders.htmlpage import FLATTENED, html_document
 from engine.ingest.loaders.markdown import markdown_document
 from engine.ingest.loaders.rst import rst_document
 from engine.ingest.loaders.tabular import table_document
@@ -119,11 +119,11 @@ def test_html_without_h1_starts_with_its_title() -> None:
     assert doc.text == "Only Title\n\nwords"
 
 
-def test_html_refuses_pathological_nesting_but_reads_deep_normal_pages() -> None:
+def test_html_reads_pathological_nesting_flat_and_deep_normal_pages_as_they_are() -> None:
     fine = html_document("<div>" * 500 + "deep words" + "</div>" * 500)
-    assert fine.text == "deep words"
-    with pytest.raises(LoaderError, match="nested too deeply"):
-        html_document("<div>" * 5000 + "x")
+    assert fine.text == "deep words" and fine.notes == ()
+    flat = html_document("<div>" * 5000 + "x")
+    assert flat.text == "x" and flat.notes == (FLATTENED,)
 
 
 def test_epub_follows_the_spine_not_the_manifest(corpus: dict[str, Path]) -> None:
