@@ -1,9 +1,11 @@
 """main(): the Tansaku window.
 
 Boot order (the window must appear before anything heavy loads):
-1. Parse the command line (folders to add, --data-dir, --store, --token) — no Qt yet.
+1. Parse the command line (folders to add, --data-dir, --store, --token) — no Qt yet. Logging redacts secrets;
+   --token warns that the process list shows it (TANSAKU_STORE_TOKEN or the OS keyring keep it out of argv).
 2. QApplication; palette and stylesheet follow the OS light/dark scheme.
-3. Settings (QSettings) -> EngineConfig, command-line values on top (not stored).
+3. Settings (QSettings) -> EngineConfig, command-line values on top (not stored). No keyring call here: the
+   engine reads the Milvus token from the keyring on its own thread when it connects.
 4. Single instance per data dir: if a window already runs there, hand it our folders (it comes to the front)
    and exit. Otherwise listen for later launches.
 5. EngineHost starts the engine and answer threads (nothing heavy is imported: engine/ imports lazily).
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine import APP_NAME
+from engine import APP_NAME, secrets
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QTimer
@@ -37,13 +39,26 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("folders", nargs="*", help="folders to add as libraries")
     parser.add_argument("--data-dir", type=Path, help="where the index, models and chats live")
     parser.add_argument("--store", help="a Milvus server URI instead of Milvus Lite in the data folder")
-    parser.add_argument("--token", help="the Milvus server token")
+    parser.add_argument(
+        "--token",
+        help=f"the Milvus server token; visible to other users in the process list, so prefer "
+        f"{secrets.STORE_TOKEN_ENV_VAR} or Settings (which keeps it in the OS keyring)",
+    )
     return parser.parse_args(list(argv))
+
+
+def prepare(args: argparse.Namespace) -> None:
+    """Logging with keys and tokens redacted (messages and tracebacks alike), and a warning for --token."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    secrets.install_log_redaction()
+    if args.token:
+        secrets.remember_secret(args.token)
+        print(secrets.TOKEN_ARGV_WARNING, file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s: %(message)s")
+    prepare(args)
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

@@ -16,7 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from engine import Cancelled, CancelToken, EngineConfig, EngineError, LLMError
+from engine import Cancelled, CancelToken, EngineConfig, EngineError, LLMError, secrets
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class JobFailure:
     @classmethod
     def from_exception(cls, kind: str, exc: BaseException) -> JobFailure:
         unexpected = not isinstance(exc, EngineError)
-        message = str(exc) or type(exc).__name__
+        message = secrets.redact(str(exc)) or type(exc).__name__  # shown in the window: no key or token in it
         if unexpected:
             message = f"Unexpected error ({type(exc).__name__}: {message}). Details are in the log."
         llm_kind = exc.kind if isinstance(exc, LLMError) else None

@@ -1,4 +1,7 @@
-"""Settings: QSettings <-> EngineConfig, plus window state; secrets (API key, Milvus token) go to the OS keyring only."""
+"""Settings: QSettings <-> EngineConfig, plus window state; secrets (API key, Milvus token) never go to QSettings.
+
+They live in the OS keyring, reached only through engine.secrets and never on the GUI thread (desktop/keyring_calls).
+"""
 
 from __future__ import annotations
 
@@ -16,8 +19,6 @@ log = logging.getLogger(__name__)
 
 ENGINE_GROUP = "engine"
 SECRET_FIELDS = frozenset({"store_token"})  # never written to QSettings
-TOKEN_SERVICE = APP_NAME
-TOKEN_USER_PREFIX = "milvus_token:"
 
 
 def _field_defaults() -> dict[str, Any]:
@@ -82,10 +83,9 @@ class Settings:
             except (ValueError, TypeError) as exc:
                 log.warning("Ignoring the stored setting %s (%s)", key, exc)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        config = EngineConfig(**values)
-        if config.store_uri and config.store_token is None:
-            config = config.with_changes(store_token=load_store_token(config.store_uri))
-        return config
+        # No keyring read here (this runs on the GUI thread): without a session token the engine reads the Milvus
+        # token from TANSAKU_STORE_TOKEN or the OS keyring on its own thread when it connects.
+        return EngineConfig(**values)
 
     def save_engine_config(self, config: EngineConfig) -> None:
         """Store the fields that differ from the defaults (so new defaults reach people who never changed them)."""
@@ -119,35 +119,3 @@ class Settings:
 
     def sync(self) -> None:
         self._q.sync()
-
-
-# -- the Milvus server token: a secret, so only in the OS keyring ----------------------------------
-def load_store_token(uri: str) -> str | None:
-    try:
-        import keyring
-
-        return keyring.get_password(TOKEN_SERVICE, TOKEN_USER_PREFIX + uri) or None
-    except Exception:  # no usable keyring: the token is then asked for each session
-        return None
-
-
-def save_store_token(uri: str, token: str | None) -> bool:
-    """Keep the token in the OS keyring; False when there is no usable keyring (it then lives for this session)."""
-    from engine import secrets
-
-    if not secrets.keyring_status()[0]:
-        return False
-    try:
-        import keyring
-
-        if token:
-            keyring.set_password(TOKEN_SERVICE, TOKEN_USER_PREFIX + uri, token)
-        else:
-            try:
-                keyring.delete_password(TOKEN_SERVICE, TOKEN_USER_PREFIX + uri)
-            except Exception:  # nothing stored
-                pass
-    except Exception as exc:  # a locked or refusing keyring
-        log.warning("Could not store the Milvus token in the OS keyring (%s)", type(exc).__name__)
-        return False
-    return True

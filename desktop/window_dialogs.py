@@ -40,12 +40,9 @@ class DialogsMixin:
         return dialog
 
     def _on_settings_finished(self, dialog: SettingsDialog, result: int) -> None:
-        if result != QDialog.DialogCode.Accepted:
-            return
-        problem = dialog.save_secrets()
-        if problem:
-            self.show_error("Settings", problem)
-        self.controller.apply_config(dialog.config())
+        # The dialog has already stored new secrets in the OS keyring (off the GUI thread) before accepting.
+        if result == QDialog.DialogCode.Accepted:
+            self.controller.apply_config(dialog.config())
         dialog.deleteLater()
 
     # -- per-file report ---------------------------------------------------------------------------

@@ -31,7 +31,9 @@ class EngineConfig:
     data_dir: Path = field(default_factory=default_data_dir)
     # Store: None means Milvus Lite at data_dir/milvus.db; else a Milvus server/Zilliz URI.
     store_uri: str | None = None
-    store_token: str | None = None
+    # A token for this session only (the CLI's --token, a token typed where no keyring exists); hidden from repr.
+    # None: the engine reads TANSAKU_STORE_TOKEN or the OS keyring when it connects (engine.answer.secrets).
+    store_token: str | None = field(default=None, repr=False)
     # Embedding
     embed_model: str = DEFAULT_EMBED_MODEL
     device: str = "auto"  # auto, cpu, cuda, mps

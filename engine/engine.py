@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine import serving
+from engine.answer.secrets import resolve_store_token
 from engine.cancel import CancelToken
 from engine.config import EngineConfig
 from engine.errors import ConfigError, StoreError, StoreLockedError
@@ -239,7 +240,7 @@ class Engine:
         c = self.config
         store = ChunkStore(
             c.milvus_uri,
-            token=c.store_token,
+            token=resolve_store_token(c.store_uri, c.store_token),
             collection=ChunkStore.collection_name_for(c.embed_model, dims),
             dims=dims,
             model_name=c.embed_model,

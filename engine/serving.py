@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from engine.answer.secrets import resolve_store_token
 from engine.config import EngineConfig
 from engine.errors import StoreError
 from engine.ingest.reconcile import reconcile
@@ -151,7 +152,7 @@ class ServingIndex:
 
         store = ChunkStore(
             self._config.milvus_uri,
-            token=self._config.store_token,
+            token=resolve_store_token(self._config.store_uri, self._config.store_token),
             collection=previous.collection,
             dims=previous.dims,
             model_name=previous.embed_model,

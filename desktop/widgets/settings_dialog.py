@@ -1,7 +1,14 @@
-"""SettingsDialog: answers (API key in the OS keyring, endpoint, model), models, storage and exclusions."""
+"""SettingsDialog: answers (API key in the OS keyring, endpoint, model), models, storage and exclusions.
+
+Every keyring call (checking it, storing or removing the key and the Milvus token) runs off the GUI thread through
+desktop.keyring_calls: the dialog opens at once, says "Checking the keyring…" until the answer arrives, and on Save
+waits for the keyring (the window stays responsive) and shows any failure in the dialog itself.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -14,7 +21,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -23,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.settings import save_store_token
+from desktop.keyring_calls import call_off_gui_thread
 from desktop.widgets.excludes_dialog import parse_patterns
 from engine import EngineConfig, EngineError, secrets
 
@@ -80,17 +86,83 @@ def _spin(low: int, high: int, value: int) -> QSpinBox:
     return spin
 
 
-def key_status_text() -> tuple[bool, str]:
-    """(keyring usable, a sentence about where the key is) for the Answers page."""
+CHECKING = "Checking the keyring…"
+SAVING = "Saving to the OS keyring…"
+TOKEN_PLACEHOLDER = "user:password or an API key (kept in the OS keyring)"
+SESSION_ONLY = "the Milvus token is kept for this session only."
+
+
+@dataclass(frozen=True)
+class KeyringReport:
+    """What the keyring check found (worked out on a worker thread; the dialog only reads it)."""
+
+    usable: bool
+    description: str
+    key_source: str | None  # "env", "keyring" or None
+    token_source: str | None  # the same, for the Milvus token of the configured server
+
+
+@dataclass(frozen=True)
+class SecretsToSave:
+    api_key: str | None = field(repr=False)
+    store_uri: str | None
+    store_token: str | None = field(repr=False)
+
+
+def check_keyring(store_uri: str | None) -> KeyringReport:
+    """Ask the keyring (may block: a locked Secret Service) — call it off the GUI thread."""
     usable, description = secrets.keyring_status()
-    source = secrets.api_key_source()
-    if source == "env":
-        where = "A key is set in the OPENAI_API_KEY environment variable (it takes precedence)."
-    elif source == "keyring":
+    token_source = secrets.store_token_source(store_uri) if store_uri else None
+    return KeyringReport(usable, description, secrets.api_key_source(), token_source)
+
+
+def key_status_words(report: KeyringReport) -> str:
+    """A sentence about where the key is, for the Answers page."""
+    if report.key_source == "env":
+        where = f"A key is set in the {secrets.ENV_VAR} environment variable (it takes precedence)."
+    elif report.key_source == "keyring":
         where = "A key is stored in the OS keyring."
     else:
         where = "No key is set: questions are answered with the matching passages only (search only)."
-    return usable, f"{where} {description}"
+    return f"{where} {report.description}"
+
+
+def token_status_words(report: KeyringReport) -> str:
+    if report.token_source == "env":
+        return f"The token comes from the {secrets.STORE_TOKEN_ENV_VAR} environment variable (it takes precedence)."
+    if report.token_source == "keyring":
+        return "A token for this server is stored in the OS keyring; type a new one to replace it."
+    if not report.usable:
+        return (
+            "No OS keyring: a token typed here is kept for this session only. "
+            f"Set {secrets.STORE_TOKEN_ENV_VAR} instead."
+        )
+    return ""
+
+
+def store_secrets(plan: SecretsToSave) -> str | None:
+    """Store a newly typed API key and Milvus token (off the GUI thread); a problem in words, or None."""
+    problems = []
+    if plan.api_key:
+        try:
+            secrets.set_api_key(plan.api_key)
+        except EngineError as exc:
+            problems.append(str(exc))
+    if plan.store_uri and plan.store_token:
+        try:
+            secrets.set_store_token(plan.store_uri, plan.store_token)
+        except secrets.KeyringUnavailableError:
+            problems.append(f"No OS keyring: {SESSION_ONLY}")
+        except EngineError as exc:
+            problems.append(f"{exc} So {SESSION_ONLY}")
+    return " ".join(problems) or None
+
+
+def _failure_words(exc: BaseException) -> str:
+    """An unexpected keyring failure in words, without its message (which might quote a secret)."""
+    if isinstance(exc, EngineError):
+        return secrets.redact(str(exc))
+    return f"The OS keyring failed ({type(exc).__name__})."
 
 
 class SettingsDialog(QDialog):
@@ -101,6 +173,10 @@ class SettingsDialog(QDialog):
         self.setWindowTitle("Tansaku Settings")
         self.resize(640, 520)
         self._original = config
+        self.keyring: KeyringReport | None = None  # None until the check on a worker thread answers
+        self._saving = False
+        self._finished = False
+        self._unsaved: SecretsToSave | None = None  # secrets the keyring refused: Save again goes on without them
         self.tabs = QTabWidget()
         self.tabs.addTab(self._answers_page(config), "Answers")
         self.tabs.addTab(self._models_page(config), "Models")
@@ -110,28 +186,33 @@ class SettingsDialog(QDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.save_button = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_status = QLabel()
+        self.save_status.setWordWrap(True)
+        self.save_status.setVisible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.save_status)
         layout.addWidget(buttons)
+        self._check_keyring()
 
     # -- pages -------------------------------------------------------------------------------------
     def _answers_page(self, config: EngineConfig) -> QWidget:
         page = QWidget()
         form = QFormLayout(page)
-        usable, text = key_status_text()
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key.setPlaceholderText("sk-…  (stored in the OS keyring)" if usable else "No OS keyring available")
-        self.api_key.setEnabled(usable)
+        self.api_key.setPlaceholderText(CHECKING)
+        self.api_key.setEnabled(False)  # until the keyring check says there is a place for a key
         self.remove_key = QPushButton("Remove stored key")
-        self.remove_key.setEnabled(usable and secrets.api_key_source() == "keyring")
+        self.remove_key.setEnabled(False)
         self.remove_key.clicked.connect(self._on_remove_key)
         key_row = QWidget()
         key_layout = QHBoxLayout(key_row)
         key_layout.setContentsMargins(0, 0, 0, 0)
         key_layout.addWidget(self.api_key, 1)
         key_layout.addWidget(self.remove_key)
-        self.key_status = QLabel(text)
+        self.key_status = QLabel(CHECKING)
         self.key_status.setObjectName("hint")
         self.key_status.setWordWrap(True)
         self.base_url = QLineEdit(config.llm_base_url or "")
@@ -206,10 +287,20 @@ class SettingsDialog(QDialog):
         self.store_uri.setPlaceholderText("Empty: Milvus Lite in the data folder. Or a server: http://host:19530")
         self.store_token = QLineEdit(config.store_token or "")
         self.store_token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.store_token.setPlaceholderText("user:password or an API key (kept in the OS keyring)")
+        self.store_token.setPlaceholderText(CHECKING if config.store_uri else TOKEN_PLACEHOLDER)
+        self.remove_token = QPushButton("Remove stored token")
+        self.remove_token.setEnabled(False)
+        self.remove_token.clicked.connect(self._on_remove_token)
+        token_row = QWidget()
+        token_layout = QHBoxLayout(token_row)
+        token_layout.setContentsMargins(0, 0, 0, 0)
+        token_layout.addWidget(self.store_token, 1)
+        token_layout.addWidget(self.remove_token)
+        self.token_status = _hint("")
         form.addRow("Data folder:", row)
         form.addRow("Milvus server URI:", self.store_uri)
-        form.addRow("Milvus token:", self.store_token)
+        form.addRow("Milvus token:", token_row)
+        form.addRow("", self.token_status)
         form.addRow(
             "", _hint("The data folder holds the index, the file manifest, chat history and downloaded models.")
         )
@@ -240,13 +331,58 @@ class SettingsDialog(QDialog):
         if folder:
             self.data_dir.setText(folder)
 
+    # -- the keyring, always off the GUI thread ---------------------------------------------------
+    def _check_keyring(self, before: Callable[[], object] | None = None) -> None:
+        """Ask the keyring on a worker thread (after `before`, e.g. a removal); the answer updates the pages."""
+        uri = self._original.store_uri
+
+        def work() -> tuple[KeyringReport, str]:
+            problem = ""
+            if before is not None:
+                try:
+                    before()
+                except EngineError as exc:  # the keyring refused: say so, and show what it holds now
+                    problem = str(exc)
+            return check_keyring(uri), problem
+
+        def done(result: tuple[KeyringReport, str]) -> None:
+            self._on_keyring_checked(result[0])
+            if before is not None:
+                self._show_problem(result[1])
+
+        call_off_gui_thread(work, done, self._on_keyring_failed, self)
+
+    def _on_keyring_checked(self, report: KeyringReport) -> None:
+        self.keyring = report
+        self.key_status.setText(key_status_words(report))
+        self.api_key.setEnabled(report.usable)
+        self.api_key.setPlaceholderText(
+            "sk-…  (stored in the OS keyring)" if report.usable else "No OS keyring available"
+        )
+        self.remove_key.setEnabled(report.usable and report.key_source == "keyring")
+        self.store_token.setPlaceholderText(TOKEN_PLACEHOLDER if report.usable else "Kept for this session only")
+        self.remove_token.setEnabled(report.usable and report.token_source == "keyring")
+        self.token_status.setText(token_status_words(report) if self._original.store_uri or not report.usable else "")
+
+    def _on_keyring_failed(self, exc: BaseException) -> None:
+        self._on_keyring_checked(KeyringReport(False, _failure_words(exc), None, None))
+
     def _on_remove_key(self) -> None:
-        try:
-            secrets.delete_api_key()
-        except EngineError as exc:
-            QMessageBox.warning(self, "Tansaku", str(exc))
-        self.key_status.setText(key_status_text()[1])
         self.remove_key.setEnabled(False)
+        self.key_status.setText(CHECKING)
+        self._check_keyring(before=secrets.delete_api_key)
+
+    def _on_remove_token(self) -> None:
+        uri = self._original.store_uri
+        if not uri:
+            return
+        self.remove_token.setEnabled(False)
+        self.token_status.setText(CHECKING)
+        self._check_keyring(before=lambda: secrets.delete_store_token(uri))
+
+    def _show_problem(self, text: str) -> None:
+        self.save_status.setText(text)
+        self.save_status.setVisible(bool(text))
 
     def config(self) -> EngineConfig:
         dims = self.dims.value()
@@ -269,17 +405,49 @@ class SettingsDialog(QDialog):
             excludes=parse_patterns(self.excludes.toPlainText()),
         )
 
-    def save_secrets(self) -> str | None:
-        """Store a newly typed API key and the Milvus token; returns a problem in words, or None."""
-        problems = []
-        key = self.api_key.text().strip()
-        if key:
-            try:
-                secrets.set_api_key(key)
-            except EngineError as exc:
-                problems.append(str(exc))
+    def secrets_to_save(self) -> SecretsToSave | None:
+        """A newly typed API key and a new Milvus token (or a token for a new server URI); None when neither."""
+        key = self.api_key.text().strip() if self.api_key.isEnabled() else ""
         config = self.config()
-        if config.store_uri and config.store_token != self._original.store_token:
-            if not save_store_token(config.store_uri, config.store_token):
-                problems.append("No OS keyring: the Milvus token is kept for this session only.")
-        return " ".join(problems) or None
+        token = config.store_token
+        new_token = token != self._original.store_token or config.store_uri != self._original.store_uri
+        no_keyring = self.keyring is not None and not self.keyring.usable  # the token hint already says so
+        keep_token = bool(config.store_uri and token and new_token and not no_keyring)
+        if not key and not keep_token:
+            return None
+        return SecretsToSave(key or None, config.store_uri if keep_token else None, token if keep_token else None)
+
+    def accept(self) -> None:
+        """Save: store new secrets in the OS keyring on a worker thread first, then close (or show what failed)."""
+        if self._saving:
+            return
+        plan = self.secrets_to_save()
+        if plan is None or plan == self._unsaved:
+            super().accept()
+            return
+        self._saving = True
+        self.save_button.setEnabled(False)
+        self._show_problem(SAVING)
+        call_off_gui_thread(
+            lambda: store_secrets(plan),
+            lambda problem: self._on_secrets_stored(plan, problem),
+            lambda exc: self._on_secrets_stored(plan, _failure_words(exc)),
+            self,
+        )
+
+    def _on_secrets_stored(self, plan: SecretsToSave, problem: str | None) -> None:
+        self._saving = False
+        self.save_button.setEnabled(True)
+        if self._finished:  # cancelled while the keyring was busy
+            return
+        if problem is None:
+            self._show_problem("")
+            self.api_key.clear()
+            super().accept()
+            return
+        self._unsaved = plan
+        self._show_problem(f"{problem} Press Save again to go on without storing it, or Cancel.")
+
+    def done(self, result: int) -> None:
+        self._finished = True
+        super().done(result)

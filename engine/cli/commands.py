@@ -20,6 +20,7 @@ from engine import (
     __version__,
     default_data_dir,
     normalise_library,
+    secrets,
 )
 from engine.cli.format import (
     answer_json,
@@ -40,7 +41,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("data and models")
     g.add_argument("--data-dir", type=Path, help="data folder (default: TANSAKU_DATA_DIR or the user data dir)")
     g.add_argument("--store", metavar="URI", help="Milvus server URI instead of Milvus Lite in the data dir")
-    g.add_argument("--token", help="token for --store (or TANSAKU_STORE_TOKEN)")
+    g.add_argument(
+        "--token",
+        help=f"token for --store; visible to other users in the process list, so prefer {secrets.STORE_TOKEN_ENV_VAR} "
+        "or the OS keyring (where the app's Settings keep it)",
+    )
     g.add_argument("--embed-model", metavar="ID|DIR", help="embedding model id or local folder")
     g.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None)
     g.add_argument("--dims", type=int, help="embedding dimensions (Matryoshka truncation)")
@@ -128,9 +133,8 @@ def config_from_args(args: argparse.Namespace) -> EngineConfig:
     changes["dims"] = int(dims) if dims else None
     if args.store:
         changes["store_uri"] = args.store
-    token = args.token or os.environ.get("TANSAKU_STORE_TOKEN")
-    if token:
-        changes["store_token"] = token
+    if args.token:  # else the engine reads TANSAKU_STORE_TOKEN or the OS keyring when it connects
+        changes["store_token"] = args.token
     for name in ("device", "cpu_fast_path", "rerank_model", "llm_model"):
         value = getattr(args, name, None)
         if value:
@@ -143,8 +147,20 @@ def config_from_args(args: argparse.Namespace) -> EngineConfig:
     return EngineConfig(**changes)
 
 
+def configure_logging() -> None:
+    """Warnings and errors to stderr (as Python would print them anyway), with secrets redacted."""
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    secrets.install_log_redaction()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    configure_logging()
     args = build_parser().parse_args(argv)
+    if args.token:
+        secrets.remember_secret(args.token)
+        print(secrets.TOKEN_ARGV_WARNING, file=sys.stderr)
     engine = Engine(config_from_args(args))
     try:
         engine.open()

@@ -164,6 +164,7 @@ def shoot(app: QApplication, window, controller, server, guide: Path, docs: Path
     dialog = SettingsDialog(EngineConfig(data_dir=controller.config.data_dir), window)
     dialog.show()
     dialog.move(window.x() + 260, window.y() + 110)
+    pump(app, lambda: dialog.keyring is not None, timeout=30)  # the keyring is asked off the GUI thread
     settle(app)
     capture(app, dialog, out / "settings.png")
     dialog.close()
