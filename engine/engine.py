@@ -348,7 +348,27 @@ class Engine:
             "data_dir": str(self.config.data_dir),
             "collection": self.collection if dims is not None else None,
             "answering_from": self.answering_from(),
+            "patches": self.patch_states(),
         }
+
+    def patch_states(self) -> dict[str, dict[str, object]]:
+        """name -> {"active", "why"} for each patch of a dependency's internals, as it stands in this process.
+
+        Milvus Lite's is tried here when nothing opened the store yet (what opening it would do; no torch needed),
+        so that a fresh `tansaku status` can tell; the model patches are known once a model has loaded.
+        """
+        from engine import patches
+
+        if patches.state(patches.MILVUS_LITE_BM25) is None:
+            from engine.store.chunk_store import is_server_uri
+
+            if is_server_uri(self.config.milvus_uri):
+                patches.unused(patches.MILVUS_LITE_BM25, "not used: the store is a Milvus server")
+            else:
+                from engine.store.lite_patch import install
+
+                install()
+        return patches.states()
 
     # -- retrieval + answers ------------------------------------------------------------------
     def _retriever(self, mode: str):

@@ -27,6 +27,7 @@ from engine.cli.format import (
     hit_text,
     outcome_json,
     outcome_text,
+    patches_off_text,
     short,
     sources_text,
 )
@@ -320,6 +321,9 @@ def cmd_status(engine, args) -> int:
         extra = f", {lib['failed']} failed" if lib["failed"] else ""
         extra += f", {lib['pending']} pending" if lib["pending"] else ""
         print(f"  {lib['path']}: {lib['files']} files ({lib['skipped']} skipped{extra}), {lib['chunks']} chunks")
+    off = patches_off_text(status["patches"])
+    if off:
+        print(f"Patches off: {off}")
     return 0
 
 
