@@ -259,10 +259,11 @@ class Engine:
         from engine.store.chunk_store import ChunkStore
 
         manifest, c = self.manifest, self.config
-        indexes = ChunkStore.existing_indexes(c.milvus_uri, token=c.store_token)
+        token = resolve_store_token(c.store_uri, c.store_token)
+        indexes = ChunkStore.existing_indexes(c.milvus_uri, token=token)
         recovered = 0
         for collection, model, dims in indexes:
-            store = ChunkStore(c.milvus_uri, token=c.store_token, collection=collection, dims=dims, model_name=model)
+            store = ChunkStore(c.milvus_uri, token=token, collection=collection, dims=dims, model_name=model)
             store.open(create=False)
             try:
                 recovered += recover(manifest, store, collection)
@@ -382,6 +383,7 @@ class Engine:
             "collection": self.collection if dims is not None else None,
             "answering_from": self.answering_from(),
             "repairs": [asdict(r) for r in self.repairs()],
+            "patches": self.patch_states(),
         }
 
     def repairs(self) -> list[Repair]:
@@ -389,6 +391,23 @@ class Engine:
         if self._store is None and self.known_dims() is not None:
             self.store(need_model=False)  # opening the store runs the consistency check
         return list(self._repairs)
+
+    def patch_states(self) -> dict[str, dict[str, object]]:
+        """name -> {"active", "why"} for each patch of a dependency's internals, as it stands in this process.
+
+        Milvus Lite's is tried here when nothing opened the store yet (what opening it would do; no torch needed),
+        so that a fresh `tansaku status` can tell; the model patches are known once a model has loaded.
+        """
+        from engine import patches
+
+        if patches.state(patches.MILVUS_LITE_BM25) is None:
+            if is_server_uri(self.config.milvus_uri):
+                patches.unused(patches.MILVUS_LITE_BM25, "not used: the store is a Milvus server")
+            else:
+                from engine.store.lite_patch import install
+
+                install()
+        return patches.states()
 
     # -- retrieval + answers ------------------------------------------------------------------
     def _retriever(self, mode: str):

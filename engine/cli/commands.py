@@ -28,6 +28,7 @@ from engine.cli.format import (
     hit_text,
     outcome_json,
     outcome_text,
+    patches_off_text,
     repair_text,
     short,
     sources_text,
@@ -339,6 +340,9 @@ def cmd_status(engine, args) -> int:
         print(f"  {lib['path']}: {lib['files']} files ({lib['skipped']} skipped{extra}), {lib['chunks']} chunks")
     for repair in status["repairs"]:
         print(f"Repaired:    {repair_text(repair)}")
+    off = patches_off_text(status["patches"])
+    if off:
+        print(f"Patches off: {off}")
     return 0
 
 

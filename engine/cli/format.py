@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from engine.patches import NOT_TRIED
 from engine.types import Answer, FileOutcome, Hit
 
 
@@ -96,6 +97,13 @@ def outcome_text(o: FileOutcome) -> str:
     reason = f"  ({o.reason})" if o.reason else ""
     chunks = f"{o.chunks} chunks" if o.status == "indexed" else ""
     return f"{o.status:8} {chunks:>11}  {o.path}{reason}"
+
+
+def patches_off_text(patches: dict[str, dict[str, object]]) -> str:
+    """The patches of dependencies' internals that were tried and are off, with why; '' when there are none."""
+    return "; ".join(
+        f"{name} ({info['why']})" for name, info in patches.items() if not info["active"] and info["why"] != NOT_TRIED
+    )
 
 
 def human_size(n: float) -> str:

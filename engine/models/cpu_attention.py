@@ -9,14 +9,19 @@ Stacking the query heads that share a key/value head gives two large batched GEM
 attention for bf16 models; the fp32 version of this is slower than sdpa, so it is used for bf16 activations only.
 
 Registered with transformers under IMPLEMENTATION together with transformers' own sdpa mask builder, so padding
-masks and KV caches reach it exactly as they reach "sdpa".
+masks and KV caches reach it exactly as they reach "sdpa". Those registries are transformers internals, so this is a
+patch that fails soft ("cpu_attention" in engine.patches): if registering fails the model keeps its attention, and if
+the grouped function raises in a pass, transformers' sdpa function answers that call and every later one.
 """
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import torch
+
+from engine import patches
 
 IMPLEMENTATION = "tansaku_grouped_cpu"
 
@@ -81,24 +86,79 @@ def _bias(
     return bias
 
 
-def _register() -> None:
-    from transformers import AttentionInterface, AttentionMaskInterface
-    from transformers.masking_utils import sdpa_mask
+_registered = False
+_calls_ok = True  # False once grouped_query_attention raised: the registered function then runs transformers' sdpa
+_stock_attention: Any = None  # transformers' sdpa attention function, looked up when registering
 
-    AttentionInterface.register(IMPLEMENTATION, grouped_query_attention)
-    AttentionMaskInterface.register(IMPLEMENTATION, sdpa_mask)
+
+def attention(module: torch.nn.Module, *args: Any, **kwargs: Any) -> Any:
+    """What is registered under IMPLEMENTATION: `grouped_query_attention`, or transformers' own sdpa attention (the
+    stock path, whose masks IMPLEMENTATION shares) once it raised; then the "cpu_attention" patch is off for good."""
+    global _calls_ok
+    if _calls_ok:
+        try:
+            return grouped_query_attention(module, *args, **kwargs)
+        except Exception as exc:
+            _calls_ok = False
+            patches.fail(patches.CPU_ATTENTION, f"failed at call: {type(exc).__name__}: {exc}")
+    return _stock_attention(module, *args, **kwargs)
+
+
+def _register() -> str | None:
+    """Register with transformers' attention and mask registries (its internals); why not, or None once done."""
+    global _registered, _stock_attention
+    if _registered:
+        return None
+    try:
+        from transformers import masking_utils, modeling_utils
+    except ImportError as exc:
+        return f"transformers' modeling_utils/masking_utils do not import: {exc}"
+    needed = (
+        (modeling_utils, "AttentionInterface"),
+        (modeling_utils, "ALL_ATTENTION_FUNCTIONS"),
+        (masking_utils, "AttentionMaskInterface"),
+        (masking_utils, "sdpa_mask"),
+    )
+    for module, name in needed:
+        if not hasattr(module, name):
+            return f"missing {module.__name__}.{name}"
+    try:
+        stock = modeling_utils.ALL_ATTENTION_FUNCTIONS["sdpa"]
+        modeling_utils.AttentionInterface.register(IMPLEMENTATION, attention)
+        masking_utils.AttentionMaskInterface.register(IMPLEMENTATION, masking_utils.sdpa_mask)
+    except Exception as exc:
+        return f"failed at install: {type(exc).__name__}: {exc}"
+    _stock_attention, _registered = stock, True
+    return None
 
 
 def use_grouped_attention(model: Any) -> bool:
     """Switch a loaded grouped-query model to this attention; other models (e.g. BERT) are left alone.
 
-    Returns whether it switched. Meant for CPU inference only: on GPUs the fused sdpa kernels are faster.
+    Returns whether it switched. Meant for CPU inference only: on GPUs the fused sdpa kernels are faster. Never
+    raises: if transformers' registries or `set_attn_implementation` are not as expected, the model keeps the
+    attention it was loaded with, and the "cpu_attention" patch is recorded as off (one warning).
     """
     config = getattr(model, "config", None)
     heads = getattr(config, "num_attention_heads", None)
     kv_heads = getattr(config, "num_key_value_heads", None)
     if not (isinstance(heads, int) and isinstance(kv_heads, int) and 0 < kv_heads < heads and heads % kv_heads == 0):
+        patches.unused(patches.CPU_ATTENTION, "not used: the model has no grouped-query heads")
         return False
-    _register()
-    model.set_attn_implementation(IMPLEMENTATION)
+    if patches.failed(patches.CPU_ATTENTION):
+        return False
+    problem = _register()
+    if problem is None:
+        previous = getattr(config, "_attn_implementation", None)
+        try:
+            model.set_attn_implementation(IMPLEMENTATION)
+        except Exception as exc:
+            problem = f"failed at install: {type(exc).__name__}: {exc}"
+            if previous:
+                with contextlib.suppress(Exception):
+                    model.set_attn_implementation(previous)
+    if problem is not None:
+        patches.fail(patches.CPU_ATTENTION, problem)
+        return False
+    patches.activate(patches.CPU_ATTENTION, "grouped-query attention for bf16 activations on the CPU")
     return True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine import patches
 from engine.errors import ConfigError, ModelLoadError
 
 FAST_PATHS = ("auto", "bf16", "int8", "fp32")
@@ -69,20 +70,40 @@ def torch_dtype_for(device: str, fast_path: str | None = None) -> Any:
 
 
 def cpu_has_fast_bf16() -> bool:
-    """Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slow."""
-    return _cpu_reports("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    """Whether this CPU multiplies bf16 in hardware (AVX512-BF16 or AMX); elsewhere bf16 is emulated and slow.
+
+    Asks torch.cpu's private feature checks (patch "cpu_bf16_detection"); if one is missing or raises, no (the safe
+    float path), with one warning.
+    """
+    found = _cpu_reports(patches.CPU_BF16_DETECTION, "_is_avx512_bf16_supported", "_is_amx_tile_supported")
+    if found is None:
+        return False
+    patches.activate(
+        patches.CPU_BF16_DETECTION, f"torch.cpu reports bf16 hardware (AVX512-BF16 or AMX): {'yes' if found else 'no'}"
+    )
+    return found
 
 
-def _cpu_reports(*checks: str) -> bool:
-    """Whether any of torch.cpu's private feature checks says yes; if that API changes, no (the safe float path)."""
+def _cpu_reports(patch: str, *checks: str) -> bool | None:
+    """Whether any of torch.cpu's private feature checks says yes; None (recorded as the patch's failure, with one
+    warning) when one of them is missing or raises, and from then on for that patch."""
+    if patches.failed(patch):
+        return None
     import torch
 
     cpu = getattr(torch, "cpu", None)
-    found = [getattr(cpu, name, None) for name in checks]
-    try:
-        return any(bool(check()) for check in found if callable(check))
-    except Exception:
-        return False
+    answers = []
+    for name in checks:
+        check = getattr(cpu, name, None)
+        if not callable(check):
+            patches.fail(patch, f"missing torch.cpu.{name}")
+            return None
+        try:
+            answers.append(bool(check()))
+        except Exception as exc:
+            patches.fail(patch, f"torch.cpu.{name}() raised {type(exc).__name__}: {exc}")
+            return None
+    return any(answers)
 
 
 def choose_fast_path(requested: str, device: str, *, int8_on_auto: bool = True, width: int | None = None) -> str:
@@ -112,10 +133,22 @@ def choose_fast_path(requested: str, device: str, *, int8_on_auto: bool = True, 
 
 
 def cpu_has_int8_dot() -> bool:
-    """Whether this CPU has int8 dot products in hardware (AVX512-VNNI, AVX-VNNI or AMX) and torch can use them."""
-    from engine.models.int8_linear import int8_matmul_available
+    """Whether this CPU has int8 dot products in hardware (AVX512-VNNI, AVX-VNNI or AMX) and torch can use them.
 
-    return _cpu_reports("_is_vnni_supported", "_is_amx_tile_supported") and int8_matmul_available()
+    Both halves are torch internals (patch "cpu_int8"): its private feature checks and its private `torch._int_mm`.
+    """
+    from engine.models.int8_linear import int8_matmul_problem
+
+    found = _cpu_reports(patches.CPU_INT8, "_is_vnni_supported", "_is_amx_tile_supported")
+    if not found:
+        if found is False:
+            patches.unused(patches.CPU_INT8, "not used: this CPU has no int8 dot-product instructions (VNNI, AMX)")
+        return False
+    problem = int8_matmul_problem()
+    if problem is not None:
+        patches.fail(patches.CPU_INT8, problem)
+        return False
+    return True
 
 
 def effective_batch_size(device: str | None, fast_path: str | None, batch_size: int) -> int:
@@ -129,20 +162,70 @@ def effective_batch_size(device: str | None, fast_path: str | None, batch_size: 
     return batch_size
 
 
-def apply_cpu_fast_path(module: Any, fast_path: str) -> Any:
-    """Tune a model loaded for the CPU, in place: int8 Linear layers on the int8 path (engine/int8_linear.py), and
-    grouped-query attention (engine/cpu_attention.py) wherever activations are bf16 (fp32 matmuls gain nothing)."""
+def apply_cpu_fast_path(module: Any, fast_path: str) -> str:
+    """Tune a model loaded for the CPU, in place, and return the path it now runs: int8 Linear layers on the int8
+    path (engine/int8_linear.py), and grouped-query attention (engine/cpu_attention.py) wherever activations are
+    bf16 (fp32 matmuls gain nothing).
+
+    Never raises: both are patches of torch's or transformers' internals, and one that cannot be applied leaves that
+    part of the model stock (recorded in engine.patches, one warning). Without int8 the model keeps the float dtype
+    it was loaded in, so the path returned is then 'bf16' or 'fp32'.
+    """
+    effective = fast_path
+    if fast_path == "int8":
+        effective = _apply_int8(module)
+    elif patches.state(patches.CPU_INT8) is None:  # else keep what choosing said (e.g. "no VNNI on this CPU")
+        patches.unused(patches.CPU_INT8, f"not used: the {fast_path} path was chosen")
+    _apply_grouped_attention(module)
+    return effective
+
+
+def note_not_on_cpu(device: str) -> None:
+    """Record that the CPU patches are not used by a model that runs on `device` (a GPU)."""
+    for name in (patches.CPU_BF16_DETECTION, patches.CPU_INT8, patches.CPU_ATTENTION):
+        patches.unused(name, f"not used: model runs on {device}")
+
+
+def _float_label(module: Any) -> str:
     import torch
 
-    if fast_path == "int8":
-        from engine.models.int8_linear import quantize_linears
+    try:
+        dtype = next(iter(module.parameters())).dtype
+    except Exception:
+        return "fp32"
+    return "bf16" if dtype == torch.bfloat16 else "fp32"
 
-        quantize_linears(module)
-    from transformers import PreTrainedModel
 
-    from engine.models.cpu_attention import use_grouped_attention
+def _apply_int8(module: Any) -> str:
+    if patches.failed(patches.CPU_INT8):
+        return _float_label(module)
+    try:
+        from engine.models.int8_linear import int8_matmul_problem, quantize_linears
 
-    for model in module.modules():
-        if isinstance(model, PreTrainedModel) and model.dtype == torch.bfloat16:
-            use_grouped_attention(model)
-    return module
+        problem = int8_matmul_problem()
+        if problem is None:
+            quantize_linears(module)  # replaces all Linear layers or none
+    except Exception as exc:
+        problem = f"failed at install: {type(exc).__name__}: {exc}"
+    if problem is not None:
+        patches.fail(patches.CPU_INT8, problem)
+        return _float_label(module)
+    patches.activate(patches.CPU_INT8, "int8 Linear layers through torch._int_mm")
+    return "int8"
+
+
+def _apply_grouped_attention(module: Any) -> None:
+    try:
+        import torch
+        from transformers import PreTrainedModel
+
+        from engine.models.cpu_attention import use_grouped_attention
+
+        models = [m for m in module.modules() if isinstance(m, PreTrainedModel) and m.dtype == torch.bfloat16]
+    except Exception as exc:
+        patches.fail(patches.CPU_ATTENTION, f"failed at install: {type(exc).__name__}: {exc}")
+        return
+    if not models:
+        patches.unused(patches.CPU_ATTENTION, "not used: the model runs in fp32 (the grouped attention is for bf16)")
+    for model in models:
+        use_grouped_attention(model)

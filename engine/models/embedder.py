@@ -16,6 +16,7 @@ from engine.models.device import (
     apply_cpu_fast_path,
     choose_fast_path,
     effective_batch_size,
+    note_not_on_cpu,
     resolve_device,
     torch_dtype_for,
 )
@@ -140,7 +141,9 @@ class Embedder:
                     f"Embedding dims {self._dims} exceed the model's dimension {full_dim} ({self._model_name})."
                 )
             if device == "cpu":
-                apply_cpu_fast_path(st, fast_path)
+                fast_path = apply_cpu_fast_path(st, fast_path)  # never raises: a patch that fails leaves stock code
+            else:
+                note_not_on_cpu(device)
             self._st, self._full_dim, self._device, self._fast_path = st, full_dim, device, fast_path
             self._tokenizer = st.tokenizer
 

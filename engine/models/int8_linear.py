@@ -15,17 +15,38 @@ from typing import Any
 import torch
 from torch import nn
 
+from engine import patches
+
 _LEVELS = 127.0  # symmetric int8: -127..127, so negating a value never overflows
 
 
-def int8_matmul_available() -> bool:
-    """Whether this torch build multiplies int8 matrices on the CPU (a private op: probe it rather than trust it)."""
+_calls_ok = True  # False once torch._int_mm raised in a forward pass: every Int8Linear then runs in float
+
+
+def int8_matmul_problem() -> str | None:
+    """Why this torch build cannot multiply int8 matrices on the CPU, or None when it can (`torch._int_mm` is a
+    private op: probe it rather than trust it)."""
+    int_mm = getattr(torch, "_int_mm", None)
+    if int_mm is None:
+        return "missing torch._int_mm"
     try:
         a = torch.ones((2, 8), dtype=torch.int8)
         b = torch.ones((8, 8), dtype=torch.int8)
-        return bool(torch._int_mm(a, b)[0, 0].item() == 8)
-    except Exception:
-        return False
+        value = int_mm(a, b)[0, 0].item()
+    except Exception as exc:
+        return f"torch._int_mm failed: {type(exc).__name__}: {exc}"
+    return None if value == 8 else f"torch._int_mm gave {value} for 8"
+
+
+def int8_matmul_available() -> bool:
+    """Whether this torch build multiplies int8 matrices on the CPU."""
+    return int8_matmul_problem() is None
+
+
+def _turn_off(exc: Exception) -> None:
+    global _calls_ok
+    _calls_ok = False
+    patches.fail(patches.CPU_INT8, f"failed at call: {type(exc).__name__}: {exc}")
 
 
 def quantise_rows(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -52,8 +73,29 @@ class Int8Linear(nn.Module):
         self.register_buffer("weight_scale", scale)
         bias = linear.bias
         self.register_buffer("bias", None if bias is None else bias.detach().float().clone())
+        self._float_weight_t: torch.Tensor | None = None  # built only if the int8 product ever fails
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The int8 product; should it raise (torch._int_mm is private), this call and all later ones run
+        `_float_forward` instead, and the "cpu_int8" patch is recorded as off."""
+        if _calls_ok:
+            try:
+                return self._int8_forward(x)
+            except Exception as exc:
+                _turn_off(exc)
+        return self._float_forward(x)
+
+    def _float_forward(self, x: torch.Tensor) -> torch.Tensor:
+        """A float Linear with the dequantised weights, kept in the activations' dtype after the first call."""
+        weight = self._float_weight_t
+        if weight is None or weight.dtype != x.dtype:
+            weight = self._float_weight_t = (self.weight_t.float() * self.weight_scale).to(x.dtype)
+        out = x.reshape(-1, self.in_features) @ weight
+        if self.bias is not None:
+            out = out + self.bias.to(x.dtype)
+        return out.reshape(*x.shape[:-1], self.out_features)
+
+    def _int8_forward(self, x: torch.Tensor) -> torch.Tensor:
         quantised, scale = quantise_rows(x.reshape(-1, self.in_features))
         out = torch._int_mm(quantised, self.weight_t).float().mul_(scale).mul_(self.weight_scale)
         if self.bias is not None:
@@ -80,10 +122,13 @@ def quantize_linears(module: Any) -> int:
             for tensor in [*owner.parameters(recurse=False), *owner.buffers(recurse=False)]:
                 if tensor.is_floating_point():
                     tensor.data = tensor.data.clone()
-    replaced = 0
-    for parent in list(module.modules()):
-        for name, child in list(parent.named_children()):
-            if type(child) is nn.Linear:
-                setattr(parent, name, Int8Linear(child))
-                replaced += 1
-    return replaced
+    # All replacements are built before the first is swapped in: should one fail, the model stays all float.
+    replacements = [
+        (parent, name, Int8Linear(child))
+        for parent in list(module.modules())
+        for name, child in list(parent.named_children())
+        if type(child) is nn.Linear
+    ]
+    for parent, name, replacement in replacements:
+        setattr(parent, name, replacement)
+    return len(replacements)

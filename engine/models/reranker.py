@@ -14,6 +14,7 @@ from engine.models.device import (
     apply_cpu_fast_path,
     choose_fast_path,
     effective_batch_size,
+    note_not_on_cpu,
     resolve_device,
     torch_dtype_for,
 )
@@ -97,7 +98,11 @@ class Reranker:
             bias = getattr(head, "bias", None)
             self._head_bias = None if bias is None else bias.detach()[[no_id, yes_id]].float().clone()
             base = getattr(model, model.base_model_prefix, None) or model.get_decoder()
-            self._base = apply_cpu_fast_path(base, fast_path) if device == "cpu" else base
+            if device == "cpu":
+                fast_path = apply_cpu_fast_path(base, fast_path)  # never raises: a patch that fails leaves stock code
+            else:
+                note_not_on_cpu(device)
+            self._base = base
             self._tokenizer = tokenizer
             self._prefix_ids = tokenizer.encode(PREFIX, add_special_tokens=False)
             self._suffix_ids = tokenizer.encode(SUFFIX, add_special_tokens=False)

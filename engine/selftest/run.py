@@ -2,7 +2,8 @@
 
 Imports every heavy dependency, opens Milvus Lite in a temp dir, builds a tiny Qwen3-architecture embedder, indexes the
 bundled sample documents and checks that BM25 and hybrid search put the expected file first. Writes only to a temp
-dir. Prints one line per step; returns 0, or 1 after naming the step that failed.
+dir. Prints one line per step, then how each patch of a dependency's internals stands (engine/patches.py); returns
+0, or 1 after naming the step that failed.
 """
 
 from __future__ import annotations
@@ -195,6 +196,15 @@ def _run_step(name: str, check: Callable[[], object], out: TextIO) -> bool:
     return True
 
 
+def _print_patches(out: TextIO) -> None:
+    """How each patch of a dependency's internals stands after the run: off only costs speed, so it fails nothing."""
+    from engine import patches
+
+    print("Patches of dependencies' internals:", file=out)
+    for name, info in patches.states().items():
+        print(f"  {name:<20} {'on ' if info['active'] else 'off'}  {info['why']}", file=out, flush=True)
+
+
 def run_self_test(extra_checks: Sequence[Check] = (), *, out: TextIO | None = None) -> int:
     """Run every step in order; 0 if all pass, else 1 after printing which step failed.
 
@@ -223,6 +233,7 @@ def run_self_test(extra_checks: Sequence[Check] = (), *, out: TextIO | None = No
             run.close()
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+    _print_patches(out)
     elapsed = time.perf_counter() - total
     if failed:
         print(f"Self-test FAILED at step: {failed} ({elapsed:.1f} s)", file=out, flush=True)

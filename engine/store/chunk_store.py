@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from engine import patches
 from engine.errors import StoreError
 from engine.store.filters import SearchFilters, build_filter, file_id_for, is_server_uri, quote
 from engine.store.rows import normalised, to_chunk, to_row
@@ -102,6 +103,8 @@ class ChunkStore:
     def _connect(self) -> None:
         if self.is_lite:
             self._start_lite()
+        else:
+            patches.unused(patches.MILVUS_LITE_BM25, "not used: the store is a Milvus server")
         try:
             from pymilvus import MilvusClient
 

@@ -3,9 +3,13 @@
 Milvus Lite 3.x keeps BM25 in Python: per-segment inverted indexes of (doc, tf) tuples built lazily on the first
 search after every start and every compaction (~17 s at 100k chunks), scored term by term in interpreted loops
 (0.3-0.6 s per query at 100k), and a pure-Python hash per token on insert. `install()` swaps four leaf functions for
-numpy equivalents with identical inputs and outputs. It checks the version and every patched name first and leaves
-Lite untouched when anything differs, so a Lite upgrade degrades to the stock (slow, correct) code. It only affects
-Milvus Lite running inside this process; a Milvus server is untouched. Set TANSAKU_LITE_SPEEDUPS=0 to disable it.
+numpy equivalents with identical inputs and outputs. It only affects Milvus Lite running inside this process; a
+Milvus server is untouched. Set TANSAKU_LITE_SPEEDUPS=0 to disable it.
+
+It fails soft, so a Lite upgrade degrades to the stock (slow, correct) code: `install()` checks the version and every
+private name the patch uses (REQUIRED) and leaves Lite untouched when anything differs; and if a replacement raises
+at call time, that call runs Lite's own function and the patch turns itself off for the rest of the process. Either
+way one warning is logged and engine.patches records why ("milvus_lite_bm25", shown by `tansaku status --json`).
 
 It also fixes one thing Lite itself lists as a TODO: each segment scored BM25 with its own statistics (document count,
 average length, document frequencies), so a chunk's score depended on which segment it happened to be flushed into,
@@ -26,10 +30,10 @@ from typing import Any
 
 import numpy as np
 
+from engine import patches
+
 SUPPORTED_MAJOR = "3."
 _PAIR = np.dtype([("i", "<u4"), ("v", "<f4")])
-_install_lock = threading.Lock()
-_installed = False
 
 
 class CorpusStats:
@@ -233,22 +237,6 @@ def collection_bm25_stats(collection: Any, vector_field: str, fast_index: type) 
     return CorpusStats(indexes)
 
 
-def make_search_sparse(original: Any, fast_index: type) -> Any:
-    """Wrap `Collection._search_sparse` so BM25 scores every segment with the collection-wide statistics."""
-
-    @functools.wraps(original)
-    def _search_sparse(self: Any, query_vectors: Any, vector_field: str, top_k: int, metric_type: str, *a, **kw):
-        if metric_type != "BM25":
-            return original(self, query_vectors, vector_field, top_k, metric_type, *a, **kw)
-        token = _corpus_stats.set(collection_bm25_stats(self, vector_field, fast_index))
-        try:
-            return original(self, query_vectors, vector_field, top_k, metric_type, *a, **kw)
-        finally:
-            _corpus_stats.reset(token)
-
-    return _search_sparse
-
-
 class _LazyDf:
     """`_df` view (term -> document frequency) for code that inspects the stock index's dict."""
 
@@ -283,78 +271,271 @@ class _LazyPostings(_LazyDf):
         return list(zip(self._index._post_docs[s:e].tolist(), self._index._post_tfs[s:e].tolist(), strict=True))
 
 
-def _compatible() -> bool:
+# ---- installing, and failing soft -----------------------------------------------------------------------------------
+
+# Every private name of Lite that the patch reads, calls or replaces: (module, attribute path). An instance attribute
+# (set in __init__) counts as present when some method of the class uses the name (see _has).
+REQUIRED: tuple[tuple[str, str], ...] = (
+    ("milvus_lite.analyzer.sparse", "bytes_to_sparse"),
+    ("milvus_lite.analyzer.sparse", "sparse_to_bytes"),
+    ("milvus_lite.analyzer.protocol", "term_to_id"),
+    ("milvus_lite.index.sparse_common", "validate_mask"),
+    ("milvus_lite.index.sparse_common", "empty_results"),
+    ("milvus_lite.index.sparse_factory", "create_sparse_index"),
+    ("milvus_lite.index.sparse_factory", "sparse_index_matches"),
+    ("milvus_lite.index.sparse_inverted", "SparseInvertedIndex.k1"),
+    ("milvus_lite.index.sparse_inverted", "SparseInvertedIndex.b"),
+    ("milvus_lite.index.sparse_inverted", "SparseInvertedIndex.build"),
+    ("milvus_lite.index.sparse_inverted", "SparseInvertedIndex.search"),
+    ("milvus_lite.index.spec", "IndexSpec.build_params"),
+    ("milvus_lite.engine.collection", "Collection._search_sparse"),
+    ("milvus_lite.engine.collection", "Collection._read_snapshot"),
+    ("milvus_lite.engine.collection", "Collection._index_specs"),
+    ("milvus_lite.engine.collection", "Collection._memtable"),
+    ("milvus_lite.storage.memtable", "MemTable.active_record_snapshots"),
+    ("milvus_lite.storage.segment", "Segment.table"),
+    ("milvus_lite.storage.segment", "Segment.sparse_indexes"),
+    ("milvus_lite.storage.delta_index", "DeltaIndex.is_deleted"),
+    ("milvus_lite.exceptions", "MilvusLiteError"),
+)
+# The wrapper reads these arguments of Collection._search_sparse by name (Lite passes them as keywords).
+SEARCH_ARGUMENTS = ("vector_field", "metric_type")
+
+_install_lock = threading.Lock()
+_originals: list[tuple[Any, str, Any]] = []  # (owner, name, Lite's original) for everything install() replaced
+_fast = False  # whether the replacements run the vectorised code; False once a call failed (they pass through)
+_lite_errors: tuple[type[BaseException], ...] = ()  # Lite's own errors (bad filter, no collection): not ours
+
+
+def _code_names(code: Any) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            names |= _code_names(const)
+    return names
+
+
+def _has(owner: Any, name: str) -> bool:
+    """A module/class attribute, a dataclass field, or an instance attribute that some method of the class uses."""
+    if hasattr(owner, name) or name in getattr(owner, "__dataclass_fields__", {}):
+        return True
+    if not isinstance(owner, type):
+        return False
+    for cls in owner.__mro__[:-1]:
+        for value in vars(cls).values():
+            code = getattr(value, "__code__", None)
+            if code is not None and name in _code_names(code):
+                return True
+    return False
+
+
+def incompatibility() -> str | None:
+    """Why this process's Milvus Lite cannot take the patch (version, or a missing name), or None when it can."""
+    import importlib
+    import inspect
+
     try:
         import milvus_lite
-        from milvus_lite.analyzer import protocol, sparse
-        from milvus_lite.engine import collection
-        from milvus_lite.index import sparse_factory, sparse_inverted
-        from milvus_lite.storage import memtable
-    except ImportError:
-        return False
-    version = getattr(milvus_lite, "__version__", "")
-    names = (
-        (sparse, "bytes_to_sparse"),
-        (sparse, "sparse_to_bytes"),
-        (protocol, "term_to_id"),
-        (sparse_factory, "create_sparse_index"),
-        (sparse_inverted, "SparseInvertedIndex"),
-        (sparse_factory, "sparse_index_matches"),
-        (collection.Collection, "_search_sparse"),
-        (collection.Collection, "_read_snapshot"),
-        (memtable.MemTable, "active_record_snapshots"),
+    except ImportError as exc:
+        return f"milvus_lite does not import: {exc}"
+    version = str(getattr(milvus_lite, "__version__", "") or "")
+    if not version.startswith(SUPPORTED_MAJOR):
+        return f"milvus-lite {version or '(no version)'} not supported"
+    for module_name, path in REQUIRED:
+        try:
+            owner: Any = importlib.import_module(module_name)
+        except ImportError:
+            return f"missing {module_name}"
+        parts = path.split(".")
+        for depth, part in enumerate(parts):
+            if not _has(owner, part):
+                return f"missing {module_name}.{'.'.join(parts[: depth + 1])}"
+            owner = getattr(owner, part, None)
+    from milvus_lite.engine.collection import Collection
+
+    parameters = inspect.signature(Collection._search_sparse).parameters
+    for argument in SEARCH_ARGUMENTS:
+        if argument not in parameters:
+            return f"milvus_lite.engine.collection.Collection._search_sparse has no argument {argument!r}"
+    return None
+
+
+def _deactivate(why: str) -> None:
+    """A replacement raised: put Lite's own functions back and stay on them for the rest of the process.
+
+    The `_search_sparse` wrapper stays in place as a shim that drops the vectorised indexes cached on a collection's
+    segments (Lite's own search would reuse them: they subclass its index), then runs Lite's method.
+    """
+    global _fast
+    with _install_lock:
+        if not _fast:
+            return
+        _fast = False
+        kept = []
+        for owner, name, original in reversed(_originals):
+            if name == "_search_sparse":
+                kept.append((owner, name, original))
+            else:
+                setattr(owner, name, original)
+        _originals[:] = kept
+    patches.fail(patches.MILVUS_LITE_BM25, why)
+
+
+def _failure(what: str, exc: BaseException) -> str:
+    return f"failed at call ({what}): {type(exc).__name__}: {exc}"
+
+
+def guarded(what: str, fast: Any, original: Any) -> Any:
+    """`fast` while the patch is on; if it raises, deactivate the patch and run `original` for this call."""
+
+    @functools.wraps(original)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        if _fast:
+            try:
+                return fast(*args, **kwargs)
+            except Exception as exc:
+                _deactivate(_failure(what, exc))
+        return original(*args, **kwargs)
+
+    return call
+
+
+def _drop_fast_indexes(collection: Any, fast_index: type) -> None:
+    """Forget the vectorised indexes cached on `collection`'s segments, so Lite's own search builds its own."""
+    try:
+        segments, _deletes = collection._read_snapshot()
+        for seg in segments:
+            cached = seg.sparse_indexes
+            for field, index in list(cached.items()):
+                if isinstance(index, fast_index):
+                    cached.pop(field, None)
+    except Exception:  # Lite's own search reads the same names and reports whatever is wrong
+        pass
+
+
+def make_search_sparse(original: Any, fast_index: type) -> Any:
+    """Wrap `Collection._search_sparse` so BM25 scores every segment with the collection-wide statistics.
+
+    If anything here or in the vectorised index raises, this call runs Lite's own method (without the vectorised
+    indexes) and the patch turns itself off. Lite's own errors (a bad filter, say) pass through unchanged.
+    """
+    import inspect
+
+    signature = inspect.signature(original)
+
+    @functools.wraps(original)
+    def _search_sparse(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if _fast:
+            try:
+                arguments = signature.bind(self, *args, **kwargs).arguments
+                bm25 = arguments["metric_type"] == "BM25"
+                stats = collection_bm25_stats(self, arguments["vector_field"], fast_index) if bm25 else None
+            except Exception as exc:
+                _deactivate(_failure("BM25 statistics", exc))
+            else:
+                if not bm25:
+                    return original(self, *args, **kwargs)
+                token = _corpus_stats.set(stats)
+                try:
+                    return original(self, *args, **kwargs)
+                except _lite_errors:
+                    raise
+                except Exception as exc:
+                    _deactivate(_failure("BM25 search", exc))
+                finally:
+                    _corpus_stats.reset(token)
+        _drop_fast_indexes(self, fast_index)
+        return original(self, *args, **kwargs)
+
+    return _search_sparse
+
+
+def _apply() -> str:
+    """Replace Lite's functions (recording each original first); returns Lite's version."""
+    global _lite_errors
+    import milvus_lite
+    from milvus_lite import exceptions
+    from milvus_lite.analyzer import protocol, sparse
+    from milvus_lite.engine import collection
+    from milvus_lite.index import sparse_factory, sparse_inverted
+
+    fast_index = make_fast_index_class(sparse_inverted.SparseInvertedIndex)
+    stock_create = sparse_factory.create_sparse_index
+
+    def create_sparse_index(metric_type: str, params: dict) -> Any:
+        index = stock_create(metric_type, params)
+        if type(index) is sparse_inverted.SparseInvertedIndex:
+            return fast_index(k1=index.k1, b=index.b)
+        return index
+
+    replacements = (
+        (sparse, "bytes_to_sparse", guarded("bytes_to_sparse", fast_bytes_to_sparse, sparse.bytes_to_sparse)),
+        (sparse, "sparse_to_bytes", guarded("sparse_to_bytes", fast_sparse_to_bytes, sparse.sparse_to_bytes)),
+        # Token -> term id is a pure function over a small vocabulary: memoise the per-byte Python FNV loop. Not
+        # guarded: whatever it raises, Lite's own function raised (and a guard per token would cost half the gain).
+        (protocol, "term_to_id", functools.lru_cache(maxsize=1 << 18)(protocol.term_to_id)),
+        (
+            sparse_factory,
+            "create_sparse_index",
+            guarded("create_sparse_index", create_sparse_index, sparse_factory.create_sparse_index),
+        ),
+        (
+            collection.Collection,
+            "_search_sparse",
+            make_search_sparse(collection.Collection._search_sparse, fast_index),
+        ),
     )
-    return str(version).startswith(SUPPORTED_MAJOR) and all(hasattr(mod, name) for mod, name in names)
+    _lite_errors = (exceptions.MilvusLiteError,)
+    for owner, name, replacement in replacements:
+        _originals.append((owner, name, getattr(owner, name)))
+        setattr(owner, name, replacement)
+    return str(milvus_lite.__version__)
 
 
-_originals: list[tuple[Any, str, Any]] = []
+def _restore() -> None:
+    while _originals:
+        owner, name, original = _originals.pop()
+        setattr(owner, name, original)
 
 
 def install() -> bool:
-    """Patch this process's Milvus Lite (once); returns whether the speedups are active."""
-    global _installed
+    """Patch this process's Milvus Lite (once); returns whether the speedups are active.
+
+    Declines, and records why in engine.patches (a warning unless it was switched off on purpose), when disabled by
+    TANSAKU_LITE_SPEEDUPS=0, when Lite's version or any name the patch uses differs, or when the patch failed earlier
+    in this process.
+    """
+    global _fast
+    name = patches.MILVUS_LITE_BM25
     with _install_lock:
-        if _installed:
-            return True
-        if os.environ.get("TANSAKU_LITE_SPEEDUPS", "1") == "0" or not _compatible():
+        if _originals:
+            return _fast
+        if patches.failed(name):
             return False
-        from milvus_lite.analyzer import protocol, sparse
-        from milvus_lite.engine import collection
-        from milvus_lite.index import sparse_factory, sparse_inverted
-
-        fast_index = make_fast_index_class(sparse_inverted.SparseInvertedIndex)
-        stock_create = sparse_factory.create_sparse_index
-
-        def create_sparse_index(metric_type: str, params: dict) -> Any:
-            index = stock_create(metric_type, params)
-            if type(index) is sparse_inverted.SparseInvertedIndex:
-                return fast_index(k1=index.k1, b=index.b)
-            return index
-
-        patches = (
-            (sparse, "bytes_to_sparse", fast_bytes_to_sparse),
-            (sparse, "sparse_to_bytes", fast_sparse_to_bytes),
-            # Token -> term id is a pure function over a small vocabulary: memoise the per-byte Python FNV loop.
-            (protocol, "term_to_id", functools.lru_cache(maxsize=1 << 18)(protocol.term_to_id)),
-            (sparse_factory, "create_sparse_index", create_sparse_index),
-            (
-                collection.Collection,
-                "_search_sparse",
-                make_search_sparse(collection.Collection._search_sparse, fast_index),
-            ),
-        )
-        for module, name, replacement in patches:
-            _originals.append((module, name, getattr(module, name)))
-            setattr(module, name, replacement)
-        _installed = True
-        return True
+        if os.environ.get("TANSAKU_LITE_SPEEDUPS", "1") == "0":
+            patches.unused(name, "disabled by TANSAKU_LITE_SPEEDUPS=0")
+            return False
+        try:
+            problem = incompatibility()
+            version = "" if problem else _apply()
+        except Exception as exc:
+            _restore()
+            problem = f"failed at install: {type(exc).__name__}: {exc}"
+        if problem is None:
+            _fast = True
+            patches.activate(name, f"milvus-lite {version}: vectorised BM25 with collection-wide statistics")
+            return True
+    patches.fail(name, problem)
+    return False
 
 
 def uninstall() -> None:
-    """Restore the stock functions (benchmarks compare both in one process). Built indexes stay as they are."""
-    global _installed
+    """Restore the stock functions and forget any failure (benchmarks compare both in one process; tests).
+
+    Built indexes stay as they are.
+    """
+    global _fast
     with _install_lock:
-        while _originals:
-            module, name, original = _originals.pop()
-            setattr(module, name, original)
-        _installed = False
+        _restore()
+        _fast = False
+    patches.forget(patches.MILVUS_LITE_BM25)

@@ -43,6 +43,10 @@ def test_cli_contract(tmp_path: Path, tiny_models) -> None:
     assert status["files"] == 5 and isinstance(status["chunks"], int) and status["chunks"] > 0
     assert status["libraries"][0]["path"] == str(lib.resolve())
     assert status["model"] == str(tiny_models.embed_dir)  # recorded: status needs no --embed-model
+    assert status["patches"]["milvus_lite_bm25"]["active"] is True  # tried by status itself
+    assert set(status["patches"]) == {"milvus_lite_bm25", "cpu_bf16_detection", "cpu_int8", "cpu_attention"}
+    assert all(set(p) == {"active", "why"} and p["why"] for p in status["patches"].values())
+    assert "Patches off" not in run_cli(["status"], data, tiny_models).stdout
 
     report = json.loads(run_cli(["report", "--json"], data, tiny_models).stdout)
     assert {r["status"] for r in report} == {"indexed", "skipped"}
@@ -63,6 +67,17 @@ def test_cli_contract(tmp_path: Path, tiny_models) -> None:
     run_cli(["remove", str(lib)], data, tiny_models)
     status = json.loads(run_cli(["status", "--json"], data, tiny_models).stdout)
     assert status["files"] == 0 and status["libraries"] == []
+
+
+def test_status_names_patches_that_are_off(tmp_path: Path, tiny_models, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TANSAKU_LITE_SPEEDUPS", "0")
+    data = tmp_path / "data"
+    status = json.loads(run_cli(["status", "--json"], data, tiny_models).stdout)
+    off = {"active": False, "why": "disabled by TANSAKU_LITE_SPEEDUPS=0"}
+    assert status["patches"]["milvus_lite_bm25"] == off
+    assert status["files"] == 0 and status["libraries"] == []  # the other keys are as they were
+    text = run_cli(["status"], data, tiny_models).stdout
+    assert "Patches off: milvus_lite_bm25 (disabled by TANSAKU_LITE_SPEEDUPS=0)" in text.splitlines()
 
 
 def _indexed_rows(data_dir: Path) -> int:

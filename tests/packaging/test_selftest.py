@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,8 @@ def test_self_test_passes_from_source() -> None:
         assert f"[ok]     {step} " in text, text
     assert "first by keywords lighthouse.md" in text
     assert "[ok]     extra check" in text and extra_ran == [True]
+    for name in ("milvus_lite_bm25", "cpu_bf16_detection", "cpu_int8", "cpu_attention"):  # each patch's state
+        assert re.search(rf"^  {name} +(on |off)  \S", text, re.MULTILINE), name
     assert text.rstrip().splitlines()[-1].startswith("Self-test passed")
 
 
@@ -40,6 +43,9 @@ def test_missing_samples_fail_with_the_step_named(monkeypatch: pytest.MonkeyPatc
     assert code == 1
     assert "[FAILED] bundled sample documents" in text
     assert "lighthouse.md not found" in text
+    assert "Patches of dependencies' internals:" in text  # printed even when a step failed
+    for name in ("milvus_lite_bm25", "cpu_bf16_detection", "cpu_int8", "cpu_attention"):
+        assert f"\n  {name} " in text
     assert text.rstrip().splitlines()[-1].startswith("Self-test FAILED at step: bundled sample documents")
 
 

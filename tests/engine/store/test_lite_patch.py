@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 
 import numpy as np
@@ -117,3 +118,123 @@ def test_bm25_scores_do_not_depend_on_segment_layout(tmp_path) -> None:
         assert got.keys() == expected.keys(), query
         for chunk_id, score in expected.items():
             assert got[chunk_id] == pytest.approx(score, rel=1e-5), (query, chunk_id)
+
+
+# ---- failing soft: a Lite without some name, or a fast path that raises, leaves BM25 search working ----------------
+
+
+@pytest.fixture
+def stock_lite():
+    """Start from Lite's own code and a clean record; put everything back afterwards."""
+    from engine.store import lite_patch
+
+    lite_patch.uninstall()
+    yield lite_patch
+    lite_patch.uninstall()
+
+
+TEXTS = ["Quasar pulses", "pulsar timing and quasar light", "nebula dust", "quasar quasar jets", "plain words"]
+
+
+def _fill(store) -> None:
+    from engine.types import Chunk
+
+    chunks = [
+        Chunk(id=str(i), library="/l", path=f"/l/{i}.md", chunk_no=0, text=t, char_start=0, char_end=len(t))
+        for i, t in enumerate(TEXTS)
+    ]
+    store.insert_chunks(chunks, np.ones((len(chunks), 4)))
+    store.flush(force=True)
+
+
+def _search(store, query: str = "quasar") -> list[tuple[str, float]]:
+    return [(h.chunk.id, h.scores.bm25) for h in store.search_bm25(query, 10)]
+
+
+def _patch_warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "engine.patches" and r.levelno == logging.WARNING]
+
+
+@pytest.mark.parametrize("name", ["empty_results", "validate_mask"])
+def test_a_missing_lite_name_keeps_lite_stock_and_bm25_working(stock_lite, monkeypatch, tmp_path, caplog, name) -> None:
+    from milvus_lite.index import sparse_common
+
+    from engine import patches
+    from engine.store.chunk_store import ChunkStore
+
+    monkeypatch.delattr(sparse_common, name)  # as a minor Lite release could
+    with caplog.at_level(logging.WARNING, logger="engine.patches"):
+        for attempt in ("a", "b"):  # a second store: no second warning
+            with ChunkStore(str(tmp_path / f"{attempt}.db"), dims=4, model_name="m") as store:
+                assert not store.lite_speedups
+                _fill(store)
+                assert {i for i, _ in _search(store)} == {"0", "1", "3"}
+    state = patches.state(patches.MILVUS_LITE_BM25)
+    assert state is not None and not state.active
+    assert state.why == f"missing milvus_lite.index.sparse_common.{name}"
+    warnings = _patch_warnings(caplog)
+    assert len(warnings) == 1 and "milvus_lite_bm25" in warnings[0] and name in warnings[0]
+
+
+def test_another_lite_version_is_left_alone(stock_lite, monkeypatch, caplog) -> None:
+    import milvus_lite
+
+    from engine import patches
+
+    monkeypatch.setattr(milvus_lite, "__version__", "4.0.0")
+    with caplog.at_level(logging.WARNING, logger="engine.patches"):
+        assert stock_lite.install() is False
+    assert patches.states()[patches.MILVUS_LITE_BM25] == {"active": False, "why": "milvus-lite 4.0.0 not supported"}
+    assert len(_patch_warnings(caplog)) == 1
+
+
+def test_disabled_by_the_environment_is_recorded_without_a_warning(stock_lite, monkeypatch, caplog) -> None:
+    from engine import patches
+
+    monkeypatch.setenv("TANSAKU_LITE_SPEEDUPS", "0")
+    with caplog.at_level(logging.WARNING, logger="engine.patches"):
+        assert stock_lite.install() is False
+    assert patches.states()[patches.MILVUS_LITE_BM25] == {
+        "active": False,
+        "why": "disabled by TANSAKU_LITE_SPEEDUPS=0",
+    }
+    assert _patch_warnings(caplog) == []
+
+
+@pytest.mark.parametrize("breakage", ["empty_results removed after install", "statistics raise"])
+def test_a_failure_at_call_time_runs_lite_for_that_call_and_turns_the_patch_off(
+    stock_lite, monkeypatch, tmp_path, caplog, breakage
+) -> None:
+    from milvus_lite.index import sparse_common
+
+    from engine import patches
+    from engine.store.chunk_store import ChunkStore
+
+    with ChunkStore(str(tmp_path / "m.db"), dims=4, model_name="m") as store:
+        assert store.lite_speedups
+        _fill(store)  # one segment, empty memtable: collection-wide and per-segment statistics agree
+        fast = _search(store)
+        assert {i for i, _ in fast} == {"0", "1", "3"}
+        if breakage == "statistics raise":
+
+            def boom(*args, **kwargs):
+                raise RuntimeError("Lite moved its segments")
+
+            monkeypatch.setattr(stock_lite, "collection_bm25_stats", boom)
+        else:
+            monkeypatch.delattr(sparse_common, "empty_results")
+        with caplog.at_level(logging.WARNING, logger="engine.patches"):
+            stock = _search(store)
+            again = _search(store)
+        assert [i for i, _ in stock] == [i for i, _ in fast] == [i for i, _ in again]
+        for (_, got), (_, want) in zip(stock, fast, strict=True):
+            assert got == pytest.approx(want, rel=1e-5)
+    state = patches.state(patches.MILVUS_LITE_BM25)
+    assert state is not None and not state.active and state.why.startswith("failed at call")
+    assert ("RuntimeError" if breakage == "statistics raise" else "ImportError") in state.why
+    warnings = _patch_warnings(caplog)
+    assert len(warnings) == 1 and "milvus_lite_bm25" in warnings[0]
+    with ChunkStore(str(tmp_path / "later.db"), dims=4, model_name="m") as later:  # stays on the stock code
+        assert not later.lite_speedups
+        _fill(later)
+        assert {i for i, _ in _search(later)} == {"0", "1", "3"}
