@@ -3,9 +3,12 @@
 # the executable, share/tansaku.desktop, share/tansaku.png and install.sh (adds the menu entry for the user).
 # An AppImage is made too, but only when appimagetool is on PATH (it is not packaged in Debian or on PyPI).
 #
-#   resources/packaging/build_linux.sh            # build + tarball into dist/
+#   resources/packaging/build_linux.sh            # install the pinned dependencies, build, tarball into dist/
 #   SKIP_BUILD=1 resources/packaging/build_linux.sh   # package an existing dist/tansaku
-# Env: DIST (default <repo>/dist), WORK (default <repo>/build), PYTHON (default python3).
+# Before building it installs the app and PyInstaller into $PYTHON's environment at the exact versions in
+# constraints.txt (beside this script), so a bundle can be rebuilt with the same dependencies; SKIP_INSTALL=1 builds
+# with what is installed.
+# Env: DIST (default <repo>/dist), WORK (default <repo>/build), PYTHON (default python3), SKIP_INSTALL.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -19,6 +22,9 @@ PACKAGING="$ROOT/resources/packaging"
 
 cd "$ROOT"
 if [ "${SKIP_BUILD:-0}" != "1" ]; then
+    if [ "${SKIP_INSTALL:-0}" != "1" ]; then
+        "$PYTHON" -m pip install -q torch==2.13.0 -e ".[packaging]" -c "$PACKAGING/constraints.txt"
+    fi
     start=$(date +%s)
     "$PYTHON" -m PyInstaller --noconfirm --clean --distpath "$DIST" --workpath "$WORK" build.spec
     echo "PyInstaller build took $(( $(date +%s) - start )) s"

@@ -5,7 +5,9 @@
 #
 #   resources/packaging/build_macos_dmg.sh
 # Env: SKIP_BUILD=1 reuses dist/Tansaku.app; VERSION (default 0.1.0); CODESIGN_IDENTITY signs the app before packing
-# (then notarise the dmg with `xcrun notarytool submit ... --wait` and `xcrun stapler staple`).
+# (then notarise the dmg with `xcrun notarytool submit ... --wait` and `xcrun stapler staple`); SKIP_INSTALL=1 builds
+# with what is installed (by default the app and PyInstaller are first installed into python3's environment at the
+# exact versions in constraints.txt beside this script; packages only macOS installs are not pinned there).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -17,6 +19,9 @@ DMG="$DIST/Tansaku-$VERSION-macos-$ARCH.dmg"
 
 cd "$ROOT"
 if [ "${SKIP_BUILD:-0}" != "1" ]; then
+    if [ "${SKIP_INSTALL:-0}" != "1" ]; then
+        python3 -m pip install -q torch==2.13.0 -e ".[packaging]" -c resources/packaging/constraints.txt
+    fi
     python3 -m PyInstaller --noconfirm --clean build.spec
 fi
 [ -d "$APP" ] || { echo "no app bundle at $APP" >&2; exit 1; }

@@ -1,5 +1,6 @@
 ; Inno Setup script: a double-click installer for the Windows one-folder build.
 ; Build on Windows (not testable on the Linux build machines):
+;   pip install torch==2.13.0 -e ".[packaging]" -c resources\packaging\constraints.txt   (the pinned versions)
 ;   pyinstaller --noconfirm build.spec
 ;   "C:\Program Files (x86)\Inno Setup 6\ISCC.exe" resources\packaging\tansaku.iss
 ; Output: dist\tansaku-<version>-windows-x64-setup.exe. Installs per user by default (no admin prompt); the dialog
