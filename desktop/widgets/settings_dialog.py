@@ -72,6 +72,16 @@ def _data_combo(items: tuple[tuple[str, str], ...], current: str) -> QComboBox:
     return combo
 
 
+def _field_with_button(field: QWidget, button: QPushButton) -> QWidget:
+    """A secret's field with its "Remove stored …" button beside it, as one form row."""
+    row = QWidget()
+    layout = QHBoxLayout(row)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(field, 1)
+    layout.addWidget(button)
+    return row
+
+
 def _hint(text: str) -> QLabel:
     note = QLabel(text)
     note.setObjectName("hint")
@@ -207,11 +217,7 @@ class SettingsDialog(QDialog):
         self.remove_key = QPushButton("Remove stored key")
         self.remove_key.setEnabled(False)
         self.remove_key.clicked.connect(self._on_remove_key)
-        key_row = QWidget()
-        key_layout = QHBoxLayout(key_row)
-        key_layout.setContentsMargins(0, 0, 0, 0)
-        key_layout.addWidget(self.api_key, 1)
-        key_layout.addWidget(self.remove_key)
+        key_row = _field_with_button(self.api_key, self.remove_key)
         self.key_status = QLabel(CHECKING)
         self.key_status.setObjectName("hint")
         self.key_status.setWordWrap(True)
@@ -291,11 +297,7 @@ class SettingsDialog(QDialog):
         self.remove_token = QPushButton("Remove stored token")
         self.remove_token.setEnabled(False)
         self.remove_token.clicked.connect(self._on_remove_token)
-        token_row = QWidget()
-        token_layout = QHBoxLayout(token_row)
-        token_layout.setContentsMargins(0, 0, 0, 0)
-        token_layout.addWidget(self.store_token, 1)
-        token_layout.addWidget(self.remove_token)
+        token_row = _field_with_button(self.store_token, self.remove_token)
         self.token_status = _hint("")
         form.addRow("Data folder:", row)
         form.addRow("Milvus server URI:", self.store_uri)
