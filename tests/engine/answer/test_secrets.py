@@ -225,11 +225,9 @@ def test_engine_connects_with_the_keyring_token(
     class FakeStore(chunk_store.ChunkStore):
         def __init__(self, uri: str, *, token: str | None = None, **kwargs: object) -> None:
             seen.append(token)
+            self.collection = str(kwargs["collection"])
 
         def open(self, create: bool = True) -> None: ...
-
-        def delete_other_libraries(self, keep: object) -> int:
-            return 0
 
         def close(self) -> None: ...
 
