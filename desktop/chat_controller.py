@@ -10,9 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.chat_history import Chat, ChatStore, ChatSummary, Turn, new_chat
 from desktop.engine_host import EngineHost, JobFailure, JobHandle
-from engine import Answer, CancelToken, Hit
+from engine import Answer, CancelToken, Chat, ChatStore, ChatSummary, Hit, Turn, new_chat
 
 log = logging.getLogger(__name__)
 

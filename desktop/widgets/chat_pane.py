@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.chat_history import Chat, Turn
 from desktop.rendering import SETTINGS_LINK, parse_cite
 from desktop.resources import icon
 from desktop.widgets.turn_view import TurnView
+from engine import Chat, Turn
 
 SAMPLES_LINK = "samples:"
 ADD_FOLDER_LINK = "add-folder:"

@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
 
-from desktop.chat_history import Turn
 from desktop.rendering import SETTINGS_LINK, answer_html, passages_html
 from desktop.resources import icon
 from desktop.words import count
+from engine import Turn
 
 SEARCH_ONLY_BANNER = (
     "<b>Search only</b> — no API key is set, so these are the best-matching passages, not a written answer. "
