@@ -465,11 +465,16 @@ class Engine:
         return ChatStore.in_data_dir(self.config.data_dir)
 
     def rewrite_query(
-        self, question: str, history: Sequence[Turn] = (), *, cancel: CancelToken | None = None
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        cancel: CancelToken | None = None,
+        use_llm: bool = True,
     ) -> QueryRewrite:
         """What to search for a question asked after `history`: as typed when it stands alone, else rewritten (by
-        the answer model when one is configured, by rule otherwise). Touches no store or model."""
-        return self.answerer.rewrite_query(question, prior_turns(history), cancel=cancel)
+        the answer model when one is configured and use_llm, by rule otherwise). Touches no store or model."""
+        return self.answerer.rewrite_query(question, prior_turns(history), cancel=cancel, use_llm=use_llm)
 
     def ask(
         self,

@@ -95,14 +95,20 @@ class Answerer:
         return rewrite_messages(question, history)
 
     def rewrite_query(
-        self, question: str, history: Sequence[PriorTurn], *, cancel: CancelToken | None = None
+        self,
+        question: str,
+        history: Sequence[PriorTurn],
+        *,
+        cancel: CancelToken | None = None,
+        use_llm: bool = True,
     ) -> QueryRewrite:
         """The query to search for a question in a chat: as typed when it stands alone, else rewritten by the
-        answer model (one short request), else by rule when there is no model or its request fails."""
+        answer model (one short request), else by rule when there is no model, its request fails, or use_llm is
+        False (a dry run sends nothing)."""
         question = " ".join(question.split())
         if not history or is_standalone(question):
             return QueryRewrite(question, "as_typed")
-        messages = self.rewrite_request(question, history)
+        messages = self.rewrite_request(question, history) if use_llm else None
         if messages is None:
             return QueryRewrite(rule_rewrite(question, history), "rule")
         key = self._api_key()
