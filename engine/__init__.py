@@ -36,6 +36,7 @@ from engine.types import (
     IndexReport,
     LibraryInfo,
     Progress,
+    QueryRewrite,
     Scores,
 )
 
@@ -64,6 +65,7 @@ __all__ = [
     "LoaderError",
     "ModelLoadError",
     "Progress",
+    "QueryRewrite",
     "Scores",
     "SearchFilters",
     "StoreError",
