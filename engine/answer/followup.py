@@ -30,6 +30,9 @@ SHORT_SALIENT = 3
 ANAPHOR_SALIENT = 4
 _CJK_RE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _NAME_RE = re.compile(r"[._\d]|[a-z][A-Z]")
+# The rule rewrite borrows the subject of this many earlier questions: a follow-up of a follow-up ("If I do set one,
+# where are the files written?") needs the first question's subject, not only the second's.
+RULE_TURNS = 2
 # The rewrite request sees this much of the chat; the newest turns are kept first.
 REWRITE_TURNS = 3
 REWRITE_ANSWER_CHARS = 600
@@ -91,17 +94,21 @@ def _names(question: str) -> int:
 
 
 def rule_rewrite(question: str, history: Sequence[PriorTurn]) -> str:
-    """A search query without an LLM: the previous question's content words joined to the follow-up.
+    """A search query without an LLM: the content words of the last RULE_TURNS earlier questions, then the follow-up.
 
-    One query string serves both halves of hybrid search: BM25 sees the earlier subject's terms, and the dense
-    half embeds the two together. Content words rather than the whole earlier question: measured on
-    followups-dev, see tests/quality/followups.py.
+    One query string serves both halves of hybrid search: BM25 sees the earlier subject's terms, and the dense half
+    embeds the two together. Measured on followups-dev (tests/quality/followups.py, hit@5 of the last turn, MiniLM,
+    hybrid, no reranker): as typed 0.233; this rule 0.933 (0.900 with the previous question only). Applied to every
+    last turn, without the standalone test: previous question + follow-up 0.933, all earlier questions 0.967; the
+    gap is the one follow-up the standalone test lets through ("Which vector store does the template come with?").
+    Content words rather than whole questions: no stopwords, and the query does not grow with the chat.
     """
     question = " ".join(question.split())
     if not history or is_standalone(question):
         return question
     own = set(salient_terms(question))
-    earlier = [t for t in salient_terms(history[-1].question) if t not in own]
+    earlier = [t for turn in history[-RULE_TURNS:] for t in salient_terms(turn.question) if t not in own]
+    earlier = list(dict.fromkeys(earlier))
     return " ".join([*earlier, question]) if earlier else question
 
 

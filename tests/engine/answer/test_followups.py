@@ -122,3 +122,14 @@ def test_history_budget_keeps_whole_turns_newest_first() -> None:
     assert [m["content"] for m in messages if m["role"] == "user"][-1] == "Earlier question: q9"
     assert sum(len(m["content"]) for m in messages) <= 500 and len(messages) % 2 == 0
     assert history_messages(turns, 0) == ()
+
+
+def test_rule_rewrite_borrows_the_subject_of_the_last_two_questions() -> None:
+    history = [
+        PriorTurn("How do I enable access logs in Milvus?"),
+        PriorTurn("What happens if I leave the filename empty?"),
+    ]
+    query = rule_rewrite("If I do set one, where are the files written by default?", history)
+    assert query.startswith("enable access logs milvus happens leave filename empty")
+    assert query.endswith("If I do set one, where are the files written by default?")
+    assert rule_rewrite("Where does Milvus store data?", history) == "Where does Milvus store data?"  # standalone
