@@ -126,3 +126,35 @@ def test_ask_without_chat_starts_a_new_one_and_unknown_chat_fails(indexed: Path,
     assert len(after) == len(before) + 1 and after[0]["turns"] == 1
     out = run_cli(["ask", "object storage", "--chat", "nope", "--no-rerank"], indexed, tiny_models, check=False)
     assert out.returncode == 1 and "No saved chat" in out.stderr
+
+
+@pytest.mark.slow
+def test_ask_dry_run_in_a_chat_shows_the_rewrite_and_the_earlier_turns(indexed: Path, tiny_models) -> None:
+    with FakeOpenAIServer() as server:
+        server.push(Reply("Object storage keeps it [1]."))
+        run_cli(
+            ["ask", "Where is object storage data kept?", "--no-rerank", "--llm-base-url", server.base_url],
+            indexed,
+            tiny_models,
+        )
+        out = run_cli(
+            [
+                "ask",
+                "And is it replicated?",
+                "--chat",
+                "last",
+                "--no-rerank",
+                "--dry-run",
+                "--json",
+                "--llm-base-url",
+                server.base_url,
+            ],
+            indexed,
+            tiny_models,
+        )
+        assert len(server.chat_requests) == 1  # the dry run sent neither the rewrite nor the answer
+    preview = json.loads(out.stdout)
+    assert preview["searched_for"].endswith("And is it replicated?") and "object" in preview["searched_for"]
+    assert preview["earlier_turns"] == 1
+    assert "Where is object storage data kept?" in preview["rewrite_messages"][-1]["content"]
+    assert any(m["content"].startswith("Object storage keeps it") for m in preview["messages"])
