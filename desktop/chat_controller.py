@@ -10,9 +10,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.chat_history import Chat, ChatStore, ChatSummary, Turn, new_chat
 from desktop.engine_host import EngineHost, JobFailure, JobHandle
-from engine import Answer, CancelToken, Hit
+from engine import Answer, CancelToken, Chat, ChatStore, ChatSummary, Hit, QueryRewrite, Turn, new_chat
 
 log = logging.getLogger(__name__)
 
@@ -66,32 +65,81 @@ class ChatController(QObject):
 
     # -- asking ------------------------------------------------------------------------------------
     def ask(self, question: str) -> int | None:
-        """Start answering; a question asked while another streams replaces it (the old one is stopped)."""
+        """Start answering; a question asked while another streams replaces it (the old one is stopped).
+
+        A question after earlier turns is first rewritten into a standalone search (on the answer thread: it may
+        wait on the answer endpoint); a first question is searched as typed.
+        """
         question = question.strip()
         if not question:
             return None
         if self.busy:
             self._abandon()
-        semantic = self._semantic_ready()
-        turn = Turn(question, note="" if semantic else KEYWORD_NOTE)
+        turn = Turn(question)
         index = len(self._chat.turns)
         self._chat = replace(self._chat, turns=self._chat.turns + (turn,))
+        self.turn_added.emit(index, turn)
+        self._start(index)
+        history = self._chat.turns[:index]
+        if not history:
+            self._search(index, question)
+            return index
+        handle = self._host.submit(
+            "rewrite_query",
+            question,
+            history,
+            token=self._token,
+            on_done=partial(self._on_rewritten, index),
+            on_error=partial(self._on_failed, index),
+        )
+        self._handles = [handle]
+        return index
+
+    def rerun(self, index: int, query: str) -> None:
+        """Search a turn again for an edited query and answer it again (its earlier turns stay as they are)."""
+        query = " ".join(query.split())
+        if not query or not 0 <= index < len(self._chat.turns):
+            return
+        if self.busy:
+            self._abandon()
+        turn = self._turn(index)
+        searched_for = query if query != turn.question else ""
+        turn = replace(
+            turn, searched_for=searched_for, text="", hits=(), cited=(), mode="pending", error=None, error_kind=None
+        )
+        self._set_turn(index, turn)
+        self.turn_changed.emit(index, turn)
+        self._start(index)
+        self._search(index, query)
+
+    def _start(self, index: int) -> None:
         self._turn_index = index
         self._streamed = []
+        self._handles = []
         self._token = CancelToken()
-        self.turn_added.emit(index, turn)
         self.busy_changed.emit(True)
+
+    def _on_rewritten(self, index: int, rewrite: QueryRewrite) -> None:
+        if rewrite.method != "as_typed":
+            turn = replace(self._turn(index), searched_for=rewrite.query)
+            self._set_turn(index, turn)
+            self.turn_changed.emit(index, turn)
+        self._search(index, rewrite.query)
+
+    def _search(self, index: int, query: str) -> None:
+        semantic = self._semantic_ready()
+        turn = replace(self._turn(index), note="" if semantic else KEYWORD_NOTE)
+        self._set_turn(index, turn)
         search_kwargs: dict[str, Any] = {} if semantic else {"mode": "bm25", "rerank": False}
         handle = self._host.submit(
             "search",
-            question,
+            query,
             token=self._token,
             on_done=partial(self._on_hits, index),
             on_error=partial(self._on_failed, index),
             **search_kwargs,
         )
-        self._handles = [handle]
-        return index
+        self._handles.append(handle)
 
     def stop(self) -> None:
         """Stop the answer in flight; the partial text and the sources stay."""
@@ -114,6 +162,7 @@ class ChatController(QObject):
             "answer",
             turn.question,
             list(hits),
+            history=self._chat.turns[:index],
             token=self._token,
             on_done=partial(self._on_answer, index),
             on_error=partial(self._on_failed, index),

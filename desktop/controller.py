@@ -8,15 +8,12 @@ from dataclasses import dataclass, replace
 from PySide6.QtCore import QObject, Signal
 
 from desktop.chat_controller import ChatController
-from desktop.chat_history import ChatStore
 from desktop.engine_host import EngineHost, EngineSnapshot, JobFailure, JobHandle, ModelCheck
 from desktop.library_controller import LibraryController
 from desktop.settings import Settings
-from engine import EngineConfig
+from engine import ChatStore, EngineConfig
 
 log = logging.getLogger(__name__)
-
-CHATS_FOLDER = "chats"
 
 
 @dataclass(frozen=True)
@@ -57,7 +54,7 @@ class AppController(QObject):
         self.is_open = False
         self._load_handle: JobHandle | None = None
         self.libraries = LibraryController(host, self)
-        self.chat = ChatController(host, ChatStore(config.data_dir / CHATS_FOLDER), self.semantic_ready, self)
+        self.chat = ChatController(host, ChatStore.in_data_dir(config.data_dir), self.semantic_ready, self)
         self.libraries.status_stale.connect(self.refresh_status)
         self.libraries.notice.connect(self.notice)
 
@@ -161,7 +158,7 @@ class AppController(QObject):
         self.host.drop(self._load_handle)
         self._load_handle = None
         if data_dir_changed:
-            self.chat.set_store(ChatStore(config.data_dir / CHATS_FOLDER))
+            self.chat.set_store(ChatStore.in_data_dir(config.data_dir))
         self._set_models(ModelsView("starting"))
         self.host.submit("reconfigure", config, on_done=self._on_opened, on_error=self._on_open_failed)
 

@@ -26,7 +26,7 @@ PAUSE_POLL_S = 0.05
 FINAL_PHASES = frozenset({"done", "cancelled"})  # always delivered; the others are throttled
 
 URGENT_KINDS = frozenset({"search", "report", "libraries", "status", "models_state", "get_excludes", "set_excludes"})
-ANSWER_KINDS = frozenset({"answer"})
+ANSWER_KINDS = frozenset({"answer", "rewrite_query"})  # both may wait on the answer endpoint
 
 EngineFactory = Callable[[EngineConfig], Any]
 
@@ -294,9 +294,12 @@ class EngineWorker(QObject):
         kwargs = dict(job.kwargs)
         return tuple(self._box.require().search(*job.args, cancel=job.token, **kwargs))
 
+    def _job_rewrite_query(self, job: Job) -> Any:
+        return self._box.require().rewrite_query(*job.args, cancel=job.token, **dict(job.kwargs))
+
     def _job_answer(self, job: Job) -> Any:
         buffer = _TokenBuffer(lambda text: self.tokens.emit(job.id, text))
         try:
-            return self._box.require().answer(*job.args, on_token=buffer, cancel=job.token)
+            return self._box.require().answer(*job.args, on_token=buffer, cancel=job.token, **dict(job.kwargs))
         finally:
             buffer.flush()

@@ -174,6 +174,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         chat.busy_changed.connect(self.chat_pane.set_busy)
         chat.history_changed.connect(lambda chats: self.history.set_chats(chats, c.chat.chat.id))
         self.chat_pane.ask_requested.connect(chat.ask)
+        self.chat_pane.rerun_requested.connect(chat.rerun)
         self.chat_pane.stop_requested.connect(chat.stop)
         self.chat_pane.new_chat_requested.connect(chat.new_chat)
         self.chat_pane.citation_clicked.connect(self.show_citation)

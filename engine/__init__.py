@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 
 from engine.answer import secrets
 from engine.cancel import CancelToken
+from engine.chats import Chat, ChatStore, ChatSummary, Turn, chat_from_json, chat_to_json, new_chat
 from engine.config import APP_NAME, DEFAULT_EMBED_MODEL, EngineConfig, default_data_dir
 from engine.engine import Engine, normalise_library
 from engine.errors import (
@@ -35,6 +36,7 @@ from engine.types import (
     IndexReport,
     LibraryInfo,
     Progress,
+    QueryRewrite,
     Scores,
 )
 
@@ -45,6 +47,9 @@ __all__ = [
     "CancelToken",
     "Cancelled",
     "ChangeBatch",
+    "Chat",
+    "ChatStore",
+    "ChatSummary",
     "Chunk",
     "Citation",
     "ConfigError",
@@ -60,14 +65,19 @@ __all__ = [
     "LoaderError",
     "ModelLoadError",
     "Progress",
+    "QueryRewrite",
     "Scores",
     "SearchFilters",
     "StoreError",
     "StoreLockedError",
+    "Turn",
     "__version__",
+    "chat_from_json",
+    "chat_to_json",
     "default_data_dir",
     "is_model_available",
     "model_download_size",
+    "new_chat",
     "normalise_library",
     "run_self_test",
     "secrets",

@@ -63,6 +63,10 @@ class EngineConfig:
     llm_base_url: str | None = None
     llm_timeout_s: float = 60.0
     llm_max_context_chars: int = 24000
+    # Earlier turns sent with a follow-up, newest first: a quarter of the sources' budget (~1500 tokens) holds the
+    # last three or four concise answers, enough to resolve "it" and "there", without crowding out the sources.
+    llm_history_chars: int = 6000
+    llm_rewrite: bool = True  # rewrite follow-ups into a standalone search query with one short LLM request
     abstain_threshold: float = 0.05
     # Exclusions (gitignore-style) applied on top of the defaults
     excludes: tuple[str, ...] = ()

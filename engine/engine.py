@@ -13,14 +13,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine import serving
+from engine.answer.followup import PriorTurn
 from engine.answer.secrets import resolve_store_token
 from engine.cancel import CancelToken
+from engine.chats import ChatStore, Turn
 from engine.config import EngineConfig
 from engine.errors import ConfigError, StoreError, StoreLockedError
 from engine.ingest.manifest import Manifest
 from engine.ingest.reconcile import reconcile, recover
 from engine.store.filters import is_server_uri
-from engine.types import Answer, FileOutcome, Hit, IndexReport, LibraryInfo, Progress, Repair
+from engine.types import Answer, FileOutcome, Hit, IndexReport, LibraryInfo, Progress, QueryRewrite, Repair
 
 if TYPE_CHECKING:  # the real imports happen on first use, so that a window can appear before torch loads
     from filelock import BaseFileLock
@@ -456,6 +458,24 @@ class Engine:
             self._answerer = Answerer(self.config)
         return self._answerer
 
+    # -- chats --------------------------------------------------------------------------------------
+    @property
+    def chats(self) -> ChatStore:
+        """The saved chats in this data folder (the window's and the CLI's alike)."""
+        return ChatStore.in_data_dir(self.config.data_dir)
+
+    def rewrite_query(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        *,
+        cancel: CancelToken | None = None,
+        use_llm: bool = True,
+    ) -> QueryRewrite:
+        """What to search for a question asked after `history`: as typed when it stands alone, else rewritten (by
+        the answer model when one is configured and use_llm, by rule otherwise). Touches no store or model."""
+        return self.answerer.rewrite_query(question, prior_turns(history), cancel=cancel, use_llm=use_llm)
+
     def ask(
         self,
         question: str,
@@ -467,11 +487,14 @@ class Engine:
         rerank: bool | None = None,
         filters=None,
         hits: Sequence[Hit] | None = None,
+        history: Sequence[Turn] = (),
     ) -> Answer:
-        """Retrieve (unless hits are given), then abstain, answer search-only, or stream from the LLM."""
+        """Retrieve (unless hits are given; a follow-up searches its rewrite), then abstain, answer search-only, or
+        stream from the LLM with the earlier turns of the chat."""
         if hits is None:
-            hits = self.search(question, k=k, mode=mode, rerank=rerank, filters=filters, cancel=cancel)
-        return self.answer(question, list(hits), on_token=on_token, cancel=cancel)
+            query = self.rewrite_query(question, history, cancel=cancel).query
+            hits = self.search(query, k=k, mode=mode, rerank=rerank, filters=filters, cancel=cancel)
+        return self.answer(question, list(hits), on_token=on_token, cancel=cancel, history=history)
 
     def answer(
         self,
@@ -480,12 +503,22 @@ class Engine:
         *,
         on_token: Callable[[str], None] | None = None,
         cancel: CancelToken | None = None,
+        history: Sequence[Turn] = (),
     ) -> Answer:
         """The answering half of `ask`; touches no store or model, so it may run on its own thread."""
-        return self.answerer.answer(question, hits, on_token=on_token, cancel=cancel)
+        return self.answerer.answer(question, hits, on_token=on_token, cancel=cancel, history=prior_turns(history))
 
-    def preview(self, question: str, hits: Sequence[Hit]):
-        return self.answerer.preview(question, list(hits))
+    def preview(self, question: str, hits: Sequence[Hit], *, history: Sequence[Turn] = (), searched_for: str = ""):
+        return self.answerer.preview(question, list(hits), history=prior_turns(history), searched_for=searched_for)
 
 
-__all__ = ["Engine", "normalise_library"]
+def prior_turns(turns: Sequence[Turn]) -> tuple[PriorTurn, ...]:
+    """Earlier turns as the answer stage sees them: an answer's text only when a model wrote it."""
+    out = []
+    for turn in turns:
+        answer = turn.text if turn.mode == "llm" or (turn.mode == "error" and turn.text) else ""
+        out.append(PriorTurn(turn.question, answer, tuple(Path(h.chunk.path).name for h in turn.hits)))
+    return tuple(out)
+
+
+__all__ = ["Engine", "normalise_library", "prior_turns"]

@@ -101,6 +101,19 @@ class Answer:
 
 
 @dataclass(frozen=True)
+class QueryRewrite:
+    """The query searched for a question in a chat.
+
+    method: "as_typed" (first or standalone question), "llm" (rewritten by the answer model), "rule" (rewritten
+    without a model: search only, or the rewrite request failed; `error` then says why).
+    """
+
+    query: str
+    method: str
+    error: str | None = None
+
+
+@dataclass(frozen=True)
 class Progress:
     """An indexing progress snapshot."""
 

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.chat_history import Chat, Turn
 from desktop.rendering import SETTINGS_LINK, parse_cite
 from desktop.resources import icon
 from desktop.widgets.turn_view import TurnView
+from engine import Chat, Turn
 
 SAMPLES_LINK = "samples:"
 ADD_FOLDER_LINK = "add-folder:"
@@ -64,11 +64,13 @@ class QuestionEdit(QPlainTextEdit):
 
 class ChatPane(QWidget):
     """Signals:
-    ask_requested(str), stop_requested(), citation_clicked(turn, number), settings_requested(),
+    ask_requested(str), rerun_requested(turn, query), stop_requested(), citation_clicked(turn, number),
+    settings_requested(),
     new_chat_requested(), samples_requested(), add_folder_requested()
     """
 
     ask_requested = Signal(str)
+    rerun_requested = Signal(int, str)
     stop_requested = Signal()
     citation_clicked = Signal(int, int)
     settings_requested = Signal()
@@ -151,6 +153,7 @@ class ChatPane(QWidget):
     def add_turn(self, index: int, turn: Turn, *, scroll: bool = True) -> None:
         view = TurnView(index, turn)
         view.link_activated.connect(self._on_link)
+        view.rerun_requested.connect(self.rerun_requested)
         self._turns_layout.insertWidget(self._turns_layout.count() - 1, view)
         self._views.append(view)
         if index == 0:

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMenu, QVBoxLayout, QWidget
 
-from desktop.chat_history import ChatSummary
 from desktop.words import ago
+from engine import ChatSummary
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 

@@ -6,12 +6,21 @@ import html
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QSizePolicy, QToolButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
-from desktop.chat_history import Turn
 from desktop.rendering import SETTINGS_LINK, answer_html, passages_html
 from desktop.resources import icon
 from desktop.words import count
+from engine import Turn
 
 SEARCH_ONLY_BANNER = (
     "<b>Search only</b> — no API key is set, so these are the best-matching passages, not a written answer. "
@@ -74,10 +83,52 @@ def footer_text(turn: Turn) -> str:
     return f"{count(len(turn.hits), 'source')}{cited}"
 
 
+class SearchedFor(QWidget):
+    """ "Searched for: <query>" above a follow-up's sources: the query actually searched, editable and re-runnable.
+
+    Signals: rerun_requested(str) when the edited query is submitted (Enter or "Search again").
+    """
+
+    rerun_requested = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel("Searched for:")
+        self.edit = QLineEdit()
+        self.edit.setObjectName("searchedFor")
+        self.edit.setToolTip(
+            "The follow-up was rewritten from the earlier turns into this search. Edit it and press "
+            "Enter to search again."
+        )
+        self.rerun_button = QToolButton()
+        self.rerun_button.setText("Search again")
+        self.rerun_button.setAutoRaise(True)
+        self.edit.returnPressed.connect(self._on_submit)
+        self.rerun_button.clicked.connect(self._on_submit)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label)
+        layout.addWidget(self.edit, 1)
+        layout.addWidget(self.rerun_button)
+
+    def set_query(self, query: str, busy: bool) -> None:
+        if not self.edit.hasFocus() or not self.edit.isModified():  # never overwrite what the person is typing
+            self.edit.setText(query)
+            self.edit.setModified(False)
+        self.rerun_button.setEnabled(not busy)
+
+    def _on_submit(self) -> None:
+        query = " ".join(self.edit.text().split())
+        if query:
+            self.edit.setModified(False)
+            self.rerun_requested.emit(query)
+
+
 class TurnView(QFrame):
-    """Signals: link_activated(str) for cite: and settings: links."""
+    """Signals: link_activated(str) for cite: and settings: links; rerun_requested(int, str) for an edited query."""
 
     link_activated = Signal(str)
+    rerun_requested = Signal(int, str)
 
     def __init__(self, index: int, turn: Turn, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +137,8 @@ class TurnView(QFrame):
         self.turn = turn
         self.question = _label("question")
         self.banner = _label("banner", rich=True)
+        self.searched_for = SearchedFor()
+        self.searched_for.rerun_requested.connect(lambda query: self.rerun_requested.emit(self.index, query))
         self.answer = _label("answer", rich=True)
         self.footer = QLabel()
         self.footer.setObjectName("turnFooter")
@@ -105,6 +158,7 @@ class TurnView(QFrame):
         layout.setSpacing(6)
         layout.addWidget(self.question)
         layout.addWidget(self.banner)
+        layout.addWidget(self.searched_for)
         layout.addWidget(self.answer)
         layout.addLayout(footer)
         self.set_turn(turn)
@@ -118,6 +172,8 @@ class TurnView(QFrame):
         self.banner.setText(banner)
         self.banner.style().unpolish(self.banner)
         self.banner.style().polish(self.banner)
+        self.searched_for.setVisible(bool(turn.searched_for))
+        self.searched_for.set_query(turn.query, busy=not turn.done)
         body = body_html(self.index, turn)
         self.answer.setVisible(bool(body))
         self.answer.setText(body)

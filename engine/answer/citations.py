@@ -32,6 +32,16 @@ def _numbers(group: str, n: int) -> list[int]:
     return out
 
 
+def unlink_citations(text: str, sources: Sequence[str]) -> str:
+    """An earlier answer's [n] markers become "(earlier source: name)", so they can never point at new sources."""
+
+    def named(marker: re.Match[str]) -> str:
+        names = [sources[n - 1] if 1 <= n <= len(sources) else "?" for n in _numbers(marker.group(1), len(sources))]
+        return f"(earlier source: {', '.join(dict.fromkeys(names))})"
+
+    return _MARKER_RE.sub(named, text)
+
+
 def cited_numbers(text: str, n: int) -> tuple[int, ...]:
     """Unique cited numbers within 1..n, ordered by first appearance."""
     seen: dict[int, None] = {}

@@ -30,6 +30,7 @@ class ChatRequest:
     make_client: ClientFactory
     model: str
     messages: list[dict[str, str]]
+    max_tokens: int | None = None  # a cap for short requests (the follow-up rewrite); None: the server's default
 
 
 def stream_chat(request: ChatRequest, parts: list[str], on_token: OnToken | None, cancel: CancelToken | None) -> None:
@@ -81,7 +82,8 @@ def _stream_worker(request: ChatRequest, events: queue.Queue[tuple[str, object]]
     stream = None
     try:
         client = request.make_client()
-        stream = client.chat.completions.create(model=request.model, messages=request.messages, stream=True)
+        limits = {} if request.max_tokens is None else {"max_tokens": request.max_tokens, "temperature": 0}
+        stream = client.chat.completions.create(model=request.model, messages=request.messages, stream=True, **limits)
         for chunk in stream:
             if stop.is_set():
                 break

@@ -1,4 +1,4 @@
-"""`tansaku index|search|ask|status|report|remove`: the engine for terminals and scripts."""
+"""`tansaku index|search|ask|chats|status|report|remove`: the engine for terminals and scripts."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from engine.cli.format import (
     sources_text,
 )
 
-SUBCOMMANDS = ("index", "search", "ask", "status", "report", "remove")
+SUBCOMMANDS = ("index", "search", "ask", "chats", "status", "report", "remove")
 EXIT_ERROR, EXIT_LLM, EXIT_CANCELLED = 1, 3, 130
 
 
@@ -87,6 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--llm-base-url", metavar="URL", help="OpenAI-compatible endpoint (e.g. a local server)")
     p.add_argument("--llm-model", metavar="NAME", help="chat model (default gpt-4o)")
     p.add_argument("--dry-run", action="store_true", help="show exactly what would be sent, send nothing")
+    p.add_argument(
+        "--chat",
+        metavar="ID|last",
+        help="continue a saved chat (see `tansaku chats`); without it each question starts a new chat",
+    )
+    _common(p)
+
+    p = sub.add_parser("chats", help="saved chats, newest first (the window's and the CLI's)")
+    p.add_argument("--json", action="store_true")
     _common(p)
 
     p = sub.add_parser("status", help="libraries, counts, model and store")
@@ -259,20 +268,52 @@ def cmd_search(engine, args) -> int:
 
 
 def cmd_ask(engine, args) -> int:
+    from dataclasses import replace
+
+    from engine import Turn, new_chat
+
     rerank = False if args.no_rerank else None
     if args.rerank_model:
         engine.config = engine.config.with_changes(rerank_model=args.rerank_model)
+    chat = _open_chat(engine, args.chat) if args.chat else None
     code = 0
     for question in _questions(args.question):
-        hits = engine.search(question, k=args.k, mode=args.mode, rerank=rerank, filters=_filters(args))
+        if chat is None or (args.question == "-" and not args.chat):
+            chat = new_chat()  # each question stands alone unless --chat says which chat it continues
+        history = chat.turns
+        rewrite = engine.rewrite_query(question, history, use_llm=not args.dry_run)
+        hits = engine.search(rewrite.query, k=args.k, mode=args.mode, rerank=rerank, filters=_filters(args))
         if args.dry_run:
-            _print_preview(engine.preview(question, hits), args.json)
+            _print_preview(engine.preview(question, hits, history=history, searched_for=rewrite.query), args.json)
             continue
-        code = max(code, _ask_one(engine, question, hits, args.json))
+        searched_for = rewrite.query if rewrite.method != "as_typed" else ""
+        if searched_for and not args.json:
+            print(f"Searched for: {searched_for}", file=sys.stderr)
+        answer, turn_code = _ask_one(engine, question, hits, args.json, history=history, searched_for=searched_for)
+        turn = Turn(question, searched_for=searched_for).with_answer(answer)
+        chat = replace(chat, turns=history + (turn,))
+        _save_chat(engine, chat)
+        code = max(code, turn_code)
     return code
 
 
-def _ask_one(engine, question: str, hits, as_json: bool) -> int:
+def _open_chat(engine, chat_id: str):
+    try:
+        return engine.chats.load(chat_id)
+    except KeyError:
+        raise EngineError(f"No saved chat {chat_id!r}: `tansaku chats` lists them.") from None
+    except (OSError, ValueError, TypeError) as exc:
+        raise EngineError(f"Chat {chat_id!r} could not be read ({exc}).") from None
+
+
+def _save_chat(engine, chat) -> None:
+    try:
+        engine.chats.save(chat)
+    except OSError as exc:
+        print(f"tansaku: the chat could not be saved ({exc})", file=sys.stderr)
+
+
+def _ask_one(engine, question: str, hits, as_json: bool, *, history=(), searched_for: str = ""):
     cancel = CancelToken()
     _sigint_cancels(cancel)
     streamed: list[str] = []
@@ -283,9 +324,9 @@ def _ask_one(engine, question: str, hits, as_json: bool) -> int:
             sys.stdout.write(text)
             sys.stdout.flush()
 
-    answer = engine.ask(question, hits=hits, on_token=on_token, cancel=cancel)
+    answer = engine.ask(question, hits=hits, on_token=on_token, cancel=cancel, history=history)
     if as_json:
-        print(json.dumps(answer_json(answer), ensure_ascii=False))
+        print(json.dumps(dict(answer_json(answer), searched_for=searched_for or question), ensure_ascii=False))
     else:
         if not streamed and answer.text:
             print(answer.text)
@@ -295,7 +336,23 @@ def _ask_one(engine, question: str, hits, as_json: bool) -> int:
             print(f"\nError: {answer.error}", file=sys.stderr)
         if answer.hits and answer.mode in ("llm", "error"):
             print("\n" + sources_text(answer.hits))
-    return EXIT_LLM if answer.mode == "error" else 0
+    return answer, (EXIT_LLM if answer.mode == "error" else 0)
+
+
+def cmd_chats(engine, args) -> int:
+    saved = engine.chats.list()
+    if args.json:
+        rows = [{"id": c.id, "title": c.title, "turns": c.turns, "updated": c.updated} for c in saved]
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    import time
+
+    for c in saved:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(c.updated))
+        print(f"{c.id}  {when}  {c.turns} turn{'s' if c.turns != 1 else ''}  {c.title}")
+    if not saved:
+        print("No saved chats.")
+    return 0
 
 
 def _print_preview(preview, as_json: bool) -> None:
@@ -310,6 +367,9 @@ def _print_preview(preview, as_json: bool) -> None:
                     "sources": [list(s) for s in preview.sources],
                     "total_chars": preview.total_chars,
                     "estimated_tokens": preview.estimated_tokens,
+                    "searched_for": preview.searched_for,
+                    "rewrite_messages": preview.rewrite_messages,
+                    "earlier_turns": preview.earlier_turns,
                 },
                 ensure_ascii=False,
             )
@@ -321,6 +381,15 @@ def _print_preview(preview, as_json: bool) -> None:
         loc = f"{path}:{page}" if page is not None else path
         print(f"  [{n}] {loc}{' — ' + heading if heading else ''}  ({chars} chars)")
     print(f"Total: {preview.total_chars} characters, about {preview.estimated_tokens} tokens.")
+    if preview.searched_for:
+        print(f"Searched for: {preview.searched_for}")
+    if preview.earlier_turns:
+        print(f"Earlier turns sent: {preview.earlier_turns}")
+    if preview.rewrite_messages:
+        print("\nFirst, a short request to rewrite the follow-up into a search query:")
+        for message in preview.rewrite_messages:
+            print(f"\n--- {message['role']} ---\n{message['content']}")
+        print("\nThen the answer request:")
     for message in preview.messages:
         print(f"\n--- {message['role']} ---\n{message['content']}")
 

@@ -1,6 +1,7 @@
 """Retrieval quality through the real pipeline: index a corpus folder with an Engine, score file-level rankings.
 
     python -m tests.quality.harness --corpus milvus|scifact [--model DIR] [--limit-queries N]
+    python -m tests.quality.harness --corpus milvus-followups --no-rerank [--variants]   (see followups.py)
 
 prints a markdown table of hit@1/5/10, MRR@10 and nDCG@10 for dense, bm25, hybrid and hybrid+rerank. Rankings are
 per file: chunk hits are deduplicated by file in rank order. Without `--rerank-model`, hybrid+rerank uses a tiny
@@ -161,7 +162,7 @@ def tiny_reranker(work_dir: Path) -> Path:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tests.quality.harness", description=__doc__.split("\n")[0])
-    p.add_argument("--corpus", choices=("milvus", "scifact"), required=True)
+    p.add_argument("--corpus", choices=("milvus", "scifact", "milvus-followups"), required=True)
     p.add_argument("--model", type=Path, help="embedding model folder (default: all-MiniLM-L6-v2)")
     p.add_argument("--rerank-model", type=Path, help="reranker folder (default: a tiny random one, plumbing only)")
     p.add_argument("--no-rerank", action="store_true", help="skip hybrid+rerank")
@@ -176,6 +177,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--bm25-weight", type=float)
     p.add_argument("--work-dir", type=Path, help="keep corpus files and index here and reuse them (default: temp)")
     p.add_argument("--sweep", action="store_true", help="also print a fusion-parameter sweep (hybrid)")
+    p.add_argument("--variants", action="store_true", help="milvus-followups: also score the other rule rewrites")
     return p.parse_args(argv)
 
 
@@ -190,6 +192,9 @@ def run(args: argparse.Namespace, work_dir: Path) -> str:
 
     model = args.model or default_model()
     model_label = model.parent.name if model.name == "model" else model.name  # the pip package keeps it in model/
+    followups = args.corpus == "milvus-followups"
+    if followups:
+        args.corpus, args.no_rerank = "milvus", True  # the same index as --corpus milvus; no reranker
     corpus = load_corpus(args.corpus, work_dir, args.limit_queries)
     modes = [m for m in MODES if not (args.no_rerank and m == "hybrid+rerank")]
     rerank_model = None if args.no_rerank else (args.rerank_model or tiny_reranker(work_dir))
@@ -206,6 +211,8 @@ def run(args: argparse.Namespace, work_dir: Path) -> str:
         log(f"indexing {corpus.folder} with {model_label} ({config.chunk_tokens}-token chunks) ...")
         stats = index_corpus(engine, corpus, log)
         log(f"indexed {stats.files} files, {stats.chunks} chunks, {stats.tokens} tokens in {stats.seconds:.1f} s")
+        if followups:
+            return followups_report(engine, model_label, args)
         started = time.perf_counter()
         results = evaluate(engine, corpus, modes, args.depth)
         elapsed = time.perf_counter() - started
@@ -227,6 +234,19 @@ def run(args: argparse.Namespace, work_dir: Path) -> str:
 
             out += "\n\n" + sweep_table(engine, corpus)
     return out
+
+
+def followups_report(engine: Engine, model_label: str, args: argparse.Namespace) -> str:
+    from tests.quality.followups import REWRITES, VARIANTS, detection_line, evaluate_followups, load_conversations
+
+    conversations = load_conversations()[: args.limit_queries or None]
+    rewrites = {**REWRITES, **VARIANTS} if args.variants else REWRITES
+    results = evaluate_followups(engine, conversations, rewrites, depth=args.depth)
+    header = (
+        f"### milvus-followups: last turn of {len(conversations)} conversations, model {model_label}, hybrid, "
+        f"no reranker, search-only rewrite (no LLM)\n{detection_line(conversations)}\n"
+    )
+    return header + "\n" + markdown_table(results)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
