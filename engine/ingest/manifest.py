@@ -200,14 +200,14 @@ class Manifest:
         found = self.files(collection, library).values()
         return sorted((o for o in found if wanted is None or o.status in wanted), key=lambda o: o.path)
 
-    def recent_files(self, collection: str, library: str, limit: int) -> list[FileOutcome]:
+    def recent_files(self, collection: str, limit: int) -> list[FileOutcome]:
         """The files whose records were written last: the ones a power cut could have left ahead of the store."""
         sql = (
             "SELECT path, library, status, reason, chunks, size, mtime_ns, sha256 FROM files "
-            "WHERE collection = ? AND library = ? ORDER BY updated_at DESC LIMIT ?"
+            "WHERE collection = ? ORDER BY updated_at DESC LIMIT ?"
         )
         with self._lock:
-            rows = self._db.execute(sql, (collection, library, int(limit))).fetchall()
+            rows = self._db.execute(sql, (collection, int(limit))).fetchall()
         return [FileOutcome(*r) for r in rows]
 
     def put(self, collection: str, outcome: FileOutcome) -> None:

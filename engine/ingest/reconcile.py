@@ -3,10 +3,10 @@
 The index is a cache of the user's files, and the manifest is a cache of what the store holds. Three ways they part:
 the manifest is lost or damaged (it is then rebuilt from the chunks, which carry their library, path and file hash);
 the store loses its last writes (a power cut; Milvus Lite syncs its log on close) or an older copy of it comes back,
-leaving the manifest ahead; or chunks outlive their manifest records. The check at open costs one count per library
-plus one query over the files written last (the ones a power cut hits); only a library that fails it is compared
-file by file. Chunks are only ever deleted for files that no longer belong to a library, and for libraries the user
-removed.
+leaving the manifest ahead; or chunks outlive their manifest records. The check at open costs one unfiltered count
+(metadata only) and one query over the files written last (the ones a power cut hits); only when it fails are the
+libraries counted, and only a library that disagrees is compared file by file. Chunks are only ever deleted for files
+that no longer belong to a library, and for libraries the user removed.
 """
 
 from __future__ import annotations
@@ -36,11 +36,16 @@ class CheckedStore(Protocol):
 
 def reconcile(manifest: Manifest, store: CheckedStore, collection: str) -> list[Repair]:
     """Bring manifest and store back into agreement for `collection`; returns what was repaired."""
+    files = {library: manifest.files(collection, library) for library in manifest.library_paths()}
+    if not files and not manifest.removed_libraries():
+        return []  # a first run: nothing to compare
+    suspects = _suspect_libraries(manifest, store, collection, files)
+    if suspects is None:
+        return []
     repairs = _drop_removed_libraries(manifest, store)
-    for library in manifest.library_paths():
-        files = manifest.files(collection, library)
-        if not _looks_consistent(manifest, store, collection, library, files):
-            repairs += _repair_library(manifest, store, collection, library, files)
+    for library, known in files.items():
+        if library in suspects or store.count(library) != _claimed_chunks(known):
+            repairs += _repair_library(manifest, store, collection, library, known)
     if repairs:
         store.flush(force=True)
     return repairs
@@ -78,17 +83,26 @@ def _drop_removed_libraries(manifest: Manifest, store: CheckedStore) -> list[Rep
     return repairs
 
 
-def _looks_consistent(
-    manifest: Manifest, store: CheckedStore, collection: str, library: str, files: dict[str, FileOutcome]
-) -> bool:
-    if any(o.status == "pending" for o in files.values()):
-        return False  # a run was cut short: its rows are in an unknown state
-    expected = sum(o.chunks for o in files.values() if o.status in CLAIMED)
-    if store.count(library) != expected:
-        return False
-    recent = [o for o in manifest.recent_files(collection, library, SPOT_CHECK_FILES) if o.status in CLAIMED]
+def _suspect_libraries(
+    manifest: Manifest, store: CheckedStore, collection: str, files: dict[str, dict[str, FileOutcome]]
+) -> set[str] | None:
+    """None when the cheap check passes; else the libraries it already knows to be wrong (the rest are counted).
+
+    Milvus Lite evaluates every filter by scanning the collection, so the check makes one unfiltered count (metadata
+    only) and one filtered query over the files written last, whatever the number of libraries.
+    """
+    suspects = {lib for lib, known in files.items() if any(o.status == "pending" for o in known.values())}
+    recent = [o for o in manifest.recent_files(collection, SPOT_CHECK_FILES) if o.status in CLAIMED]
     stored = store.files_by_path([o.path for o in recent])
-    return all(_agrees(o, stored.get(o.path)) for o in recent)
+    suspects |= {o.library for o in recent if not _agrees(o, stored.get(o.path))}
+    expected = sum(_claimed_chunks(known) for known in files.values())
+    if not suspects and store.count() == expected:
+        return None
+    return suspects
+
+
+def _claimed_chunks(known: dict[str, FileOutcome]) -> int:
+    return sum(o.chunks for o in known.values() if o.status in CLAIMED)
 
 
 def _agrees(claimed: FileOutcome, stored: StoredFile | None) -> bool:
