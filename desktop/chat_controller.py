@@ -11,11 +11,18 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop.engine_host import EngineHost, JobFailure, JobHandle
+from desktop.i18n import QT_TRANSLATE_NOOP, translate
 from engine import Answer, CancelToken, Chat, ChatStore, ChatSummary, Hit, QueryRewrite, Turn, new_chat
 
 log = logging.getLogger(__name__)
 
-KEYWORD_NOTE = "Keyword search only: the models are not loaded, so passages were found by their words."
+KEYWORD_NOTE = QT_TRANSLATE_NOOP(
+    "ChatController", "Keyword search only: the models are not loaded, so passages were found by their words."
+)
+
+
+def stopped() -> str:
+    return translate("ChatController", "Stopped.")
 
 
 class ChatController(QObject):
@@ -128,7 +135,7 @@ class ChatController(QObject):
 
     def _search(self, index: int, query: str) -> None:
         semantic = self._semantic_ready()
-        turn = replace(self._turn(index), note="" if semantic else KEYWORD_NOTE)
+        turn = replace(self._turn(index), note="" if semantic else translate("ChatController", KEYWORD_NOTE))
         self._set_turn(index, turn)
         search_kwargs: dict[str, Any] = {} if semantic else {"mode": "bm25", "rerank": False}
         handle = self._host.submit(
@@ -182,7 +189,7 @@ class ChatController(QObject):
     def _on_failed(self, index: int, failure: JobFailure) -> None:
         turn = self._turn(index)
         if failure.cancelled:
-            turn = replace(turn, text="".join(self._streamed), mode="error", error_kind="cancelled", error="Stopped.")
+            turn = replace(turn, text="".join(self._streamed), mode="error", error_kind="cancelled", error=stopped())
         else:
             turn = replace(turn, mode="error", error_kind=failure.error_type, error=failure.message)
         self._finish(index, turn)
@@ -203,7 +210,7 @@ class ChatController(QObject):
             self._host.drop(handle)
         if index is not None:
             turn = replace(
-                self._turn(index), text="".join(self._streamed), mode="error", error_kind="cancelled", error="Stopped."
+                self._turn(index), text="".join(self._streamed), mode="error", error_kind="cancelled", error=stopped()
             )
             self._finish(index, turn)
 

@@ -9,6 +9,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.chat_controller import ChatController
 from desktop.engine_host import EngineHost, EngineSnapshot, JobFailure, JobHandle, ModelCheck
+from desktop.i18n import translate
 from desktop.library_controller import LibraryController
 from desktop.settings import Settings
 from engine import ChatStore, EngineConfig
@@ -29,6 +30,7 @@ class ModelsView:
     fast_path: str | None = None
     missing: tuple[ModelCheck, ...] = ()
     download: tuple[str, int, int] | None = None
+    cancelled: bool = False  # the message says a download was cancelled
 
 
 class AppController(QObject):
@@ -89,7 +91,11 @@ class AppController(QObject):
     def _on_models_checked(self, checks: tuple[ModelCheck, ...]) -> None:
         missing = tuple(c for c in checks if not c.available)
         if missing:
-            self._set_models(ModelsView("missing", "The models are not on this computer yet.", missing=missing))
+            self._set_models(
+                ModelsView(
+                    "missing", translate("AppController", "The models are not on this computer yet."), missing=missing
+                )
+            )
         else:
             self.load_models()
 
@@ -126,8 +132,8 @@ class AppController(QObject):
     def _on_models_failed(self, failure: JobFailure) -> None:
         self._load_handle = None
         if failure.cancelled:
-            message = "Download cancelled. Keyword search still works."
-            self._set_models(ModelsView("missing", message, missing=self.models.missing))
+            message = translate("AppController", "Download cancelled. Keyword search still works.")
+            self._set_models(ModelsView("missing", message, missing=self.models.missing, cancelled=True))
             return
         self._set_models(ModelsView("error", failure.message, missing=self.models.missing))
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
 
+from desktop.i18n import translate
 from engine import Cancelled, CancelToken, EngineConfig, EngineError, LLMError, secrets
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,9 @@ class JobFailure:
         unexpected = not isinstance(exc, EngineError)
         message = secrets.redact(str(exc)) or type(exc).__name__  # shown in the window: no key or token in it
         if unexpected:
-            message = f"Unexpected error ({type(exc).__name__}: {message}). Details are in the log."
+            message = translate(
+                "EngineWorker", "Unexpected error ({error}: {message}). Details are in the log."
+            ).format(error=type(exc).__name__, message=message)
         llm_kind = exc.kind if isinstance(exc, LLMError) else None
         status = exc.status if isinstance(exc, LLMError) else None
         return cls(kind, type(exc).__name__, message, llm_kind, status, unexpected)

@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 
 from desktop.engine_host import EngineHost, JobFailure, JobHandle
+from desktop.i18n import translate
 from engine import ChangeBatch, FolderWatcher, IndexReport, LibraryInfo, Progress
 
 log = logging.getLogger(__name__)
@@ -101,13 +102,15 @@ class LibraryController(QObject):
         if path in self._errors:
             return LibraryView(path, "error", info, self._errors[path])
         if path in self._waiting:
-            return LibraryView(path, "waiting", info, "Waiting for the models")
+            return LibraryView(path, "waiting", info, translate("LibraryController", "Waiting for the models"))
         if path in self._stopped:
-            return LibraryView(path, "incomplete", info, "Stopped; re-index to continue where it left off")
+            detail = translate("LibraryController", "Stopped; re-index to continue where it left off")
+            return LibraryView(path, "incomplete", info, detail)
         if info is None or info.last_indexed is None and info.files == 0:
             return LibraryView(path, "new", info)
         if info.pending:
-            return LibraryView(path, "incomplete", info, f"{info.pending:,} files not indexed yet")
+            detail = translate("LibraryController", "{n} files not indexed yet").format(n=f"{info.pending:,}")
+            return LibraryView(path, "incomplete", info, detail)
         return LibraryView(path, "ready", info)
 
     def _changed(self) -> None:
@@ -150,7 +153,11 @@ class LibraryController(QObject):
         for folder in folders:
             path = Path(folder).expanduser()
             if not path.is_dir():
-                self.notice.emit(f"Only folders can be added: {path} is not a folder.")
+                self.notice.emit(
+                    translate("LibraryController", "Only folders can be added: {path} is not a folder.").format(
+                        path=path
+                    )
+                )
                 continue
             added += 1
             self._host.submit("add_library", str(path), on_done=self._on_added, on_error=self._on_failure_notice)
@@ -212,7 +219,7 @@ class LibraryController(QObject):
         self._errors.pop(library, None)
         if library in self._order:
             self._order.remove(library)
-        self.notice.emit(f"Removed {library} and its index.")
+        self.notice.emit(translate("LibraryController", "Removed {path} and its index.").format(path=library))
         self._changed()
         self.status_stale.emit()
 
@@ -317,12 +324,13 @@ class LibraryController(QObject):
         self._finish_job(library)
         if report.cancelled:
             self._stopped.add(library)
-            self.notice.emit(f"Indexing of {library} stopped; re-index to continue where it left off.")
+            self.notice.emit(
+                translate(
+                    "LibraryController", "Indexing of {path} stopped; re-index to continue where it left off."
+                ).format(path=library)
+            )
         else:
-            parts = [f"{report.files_indexed:,} indexed", f"{report.files_unchanged:,} unchanged"]
-            if report.files_failed:
-                parts.append(f"{report.files_failed:,} failed")
-            self.notice.emit(f"{Path(library).name}: " + ", ".join(parts) + ".")
+            self.notice.emit(indexed_notice(Path(library).name, report))
         self.indexed.emit(library, report)
         self.refresh()
         self.status_stale.emit()
@@ -340,6 +348,18 @@ class LibraryController(QObject):
     def _on_failure_notice(self, failure: JobFailure) -> None:
         if not failure.cancelled:
             self.notice.emit(failure.message)
+
+
+def indexed_notice(name: str, report: IndexReport) -> str:
+    """The status bar's line when a library has been indexed."""
+    indexed, unchanged = f"{report.files_indexed:,}", f"{report.files_unchanged:,}"
+    if report.files_failed:
+        return translate(
+            "LibraryController", "{name}: {indexed} indexed, {unchanged} unchanged, {failed} failed."
+        ).format(name=name, indexed=indexed, unchanged=unchanged, failed=f"{report.files_failed:,}")
+    return translate("LibraryController", "{name}: {indexed} indexed, {unchanged} unchanged.").format(
+        name=name, indexed=indexed, unchanged=unchanged
+    )
 
 
 def _frozen(paths: set[str] | None) -> frozenset[str] | None:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.controller import AppController, ModelsView
+from desktop.i18n import translate
 from desktop.resources import app_icon, icon, samples_dir
 from desktop.widgets.chat_pane import ChatPane
 from desktop.widgets.history_list import HistoryList
@@ -37,16 +38,21 @@ TITLE = "Tansaku"
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 SPLITTER_KEY = "window/splitter"
-MODEL_STATE_WORDS = {
-    "starting": "Models: starting…",
-    "checking": "Models: checking…",
-    "missing": "Models: not downloaded (keyword search only)",
-    "downloading": "Models: downloading…",
-    "loading": "Models: loading…",
-    "ready": "Models: ready",
-    "error": "Models: failed to load (keyword search only)",
-    "closed": "Index: not open",
-}
+
+
+def model_state_words(state: str) -> str:
+    """The status bar's models label (translated when shown, not at import)."""
+    words = {
+        "starting": translate("MainWindow", "Models: starting…"),
+        "checking": translate("MainWindow", "Models: checking…"),
+        "missing": translate("MainWindow", "Models: not downloaded (keyword search only)"),
+        "downloading": translate("MainWindow", "Models: downloading…"),
+        "loading": translate("MainWindow", "Models: loading…"),
+        "ready": translate("MainWindow", "Models: ready"),
+        "error": translate("MainWindow", "Models: failed to load (keyword search only)"),
+        "closed": translate("MainWindow", "Index: not open"),
+    }
+    return words.get(state, state)
 
 
 def local_folders(urls: Iterable[QUrl]) -> list[str]:
@@ -109,7 +115,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.device_label = QLabel()
-        self.models_label = QLabel(MODEL_STATE_WORDS["starting"])
+        self.models_label = QLabel(model_state_words("starting"))
         self.index_label = QLabel()
         self._repairs_told: set[tuple] = set()
         for label in (self.index_label, self.models_label, self.device_label):
@@ -126,21 +132,31 @@ class MainWindow(DialogsMixin, QMainWindow):
         return action
 
     def _build_actions(self) -> None:
-        self.add_action = self._action("&Add folder…", "Ctrl+O", self.choose_folder, "add-folder")
-        self.settings_action = self._action("&Settings…", "Ctrl+,", lambda: self.open_settings(), "settings")
-        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
-        self.new_chat_action = self._action("&New chat", "Ctrl+N", self.controller.chat.new_chat, "new-chat")
-        self.focus_action = self._action("Ask a &question", "Ctrl+L", self.chat_pane.focus_question)
-        self.stop_action = self._action("&Stop answering", "Esc", self.controller.chat.stop, "stop")
-        file_menu = self.menuBar().addMenu("&File")
+        self.add_action = self._action(
+            translate("MainWindow", "&Add folder…"), "Ctrl+O", self.choose_folder, "add-folder"
+        )
+        self.settings_action = self._action(
+            translate("MainWindow", "&Settings…"), "Ctrl+,", lambda: self.open_settings(), "settings"
+        )
+        self.quit_action = self._action(translate("MainWindow", "&Quit"), "Ctrl+Q", self.close)
+        self.new_chat_action = self._action(
+            translate("MainWindow", "&New chat"), "Ctrl+N", self.controller.chat.new_chat, "new-chat"
+        )
+        self.focus_action = self._action(
+            translate("MainWindow", "Ask a &question"), "Ctrl+L", self.chat_pane.focus_question
+        )
+        self.stop_action = self._action(
+            translate("MainWindow", "&Stop answering"), "Esc", self.controller.chat.stop, "stop"
+        )
+        file_menu = self.menuBar().addMenu(translate("MainWindow", "&File"))
         file_menu.addActions([self.add_action, self.settings_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
-        chat_menu = self.menuBar().addMenu("&Chat")
+        chat_menu = self.menuBar().addMenu(translate("MainWindow", "&Chat"))
         chat_menu.addActions([self.focus_action, self.new_chat_action, self.stop_action])
-        help_menu = self.menuBar().addMenu("&Help")
-        help_menu.addAction("Try the &sample documents", self.add_samples)
-        help_menu.addAction("&About Tansaku", self.show_about)
+        help_menu = self.menuBar().addMenu(translate("MainWindow", "&Help"))
+        help_menu.addAction(translate("MainWindow", "Try the &sample documents"), self.add_samples)
+        help_menu.addAction(translate("MainWindow", "&About Tansaku"), self.show_about)
 
     def _connect(self) -> None:
         c = self.controller
@@ -193,11 +209,13 @@ class MainWindow(DialogsMixin, QMainWindow):
         folders = list(folders)
         added = self.controller.libraries.add(folders)
         if added:
-            self.statusBar().showMessage(f"Adding {count(added, 'folder')}…", 4000)
+            self.statusBar().showMessage(
+                translate("MainWindow", "Adding {folders}…").format(folders=count(added, "folder")), 4000
+            )
         return added
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder to Tansaku")
+        folder = QFileDialog.getExistingDirectory(self, translate("MainWindow", "Add a folder to Tansaku"))
         if folder:
             self.add_folders([folder])
 
@@ -208,16 +226,16 @@ class MainWindow(DialogsMixin, QMainWindow):
             if not target.exists():
                 shutil.copytree(samples_dir(), target)
         except OSError as exc:
-            self.show_error("Could not copy the sample documents", str(exc))
+            self.show_error(translate("MainWindow", "Could not copy the sample documents"), str(exc))
             return
         self.add_folders([str(target)])
 
     def confirm_remove(self, library: str) -> None:
-        question = (
-            f"Remove {folder_name(library)} from Tansaku?\n\n{library}\n\n"
-            "Its index is deleted; the files themselves are not touched."
-        )
-        if self.confirm("Remove library", question):
+        question = translate(
+            "MainWindow",
+            "Remove {name} from Tansaku?\n\n{path}\n\nIts index is deleted; the files themselves are not touched.",
+        ).format(name=folder_name(library), path=library)
+        if self.confirm(translate("MainWindow", "Remove library"), question):
             self.controller.libraries.remove(library)
 
     def _on_libraries_changed(self, views) -> None:
@@ -255,13 +273,17 @@ class MainWindow(DialogsMixin, QMainWindow):
     # -- status ------------------------------------------------------------------------------------
     def _on_models_changed(self, view: ModelsView) -> None:
         self.model_banner.set_view(view)
-        self.models_label.setText(MODEL_STATE_WORDS.get(view.state, view.state))
+        self.models_label.setText(model_state_words(view.state))
         if view.device:
             fast = f" ({view.fast_path})" if view.fast_path else ""
-            self.device_label.setText(f"Device: {view.device.upper()}{fast}")
+            self.device_label.setText(
+                translate("MainWindow", "Device: {device}").format(device=view.device.upper() + fast)
+            )
         self.models_label.setToolTip(
-            f"Embedding: {model_name(self.controller.config.embed_model)}\n"
-            f"Reranker: {model_name(self.controller.config.rerank_model)}"
+            translate("MainWindow", "Embedding: {embedder}\nReranker: {reranker}").format(
+                embedder=model_name(self.controller.config.embed_model),
+                reranker=model_name(self.controller.config.rerank_model),
+            )
             + (f"\n{view.message}" if view.message else "")
         )
 
@@ -269,15 +291,20 @@ class MainWindow(DialogsMixin, QMainWindow):
         if not status:
             return
         files, chunks = int(status.get("files") or 0), int(status.get("chunks") or 0)
-        text = f"Index: {count(files, 'file')} · {count(chunks, 'chunk')}"
-        tip = f"Store: {status.get('store', '')}\nData: {status.get('data_dir', '')}"
+        text = translate("MainWindow", "Index: {files} · {chunks}").format(
+            files=count(files, "file"), chunks=count(chunks, "chunk")
+        )
+        tip = translate("MainWindow", "Store: {store}\nData: {data}").format(
+            store=status.get("store", ""), data=status.get("data_dir", "")
+        )
         source = status.get("answering_from") or {}
         if source.get("previous"):
-            text += " · answering from the previous model's index"
-            tip += (
-                f"\nRe-embedding with {status.get('model', '')}; until it covers every library, "
-                f"questions are answered from the index built with {source.get('model', '')}."
-            )
+            text += translate("MainWindow", " · answering from the previous model's index")
+            tip += "\n" + translate(
+                "MainWindow",
+                "Re-embedding with {new}; until it covers every library, "
+                "questions are answered from the index built with {old}.",
+            ).format(new=status.get("model", ""), old=source.get("model", ""))
         self.index_label.setText(text)
         self.index_label.setToolTip(tip)
         self._tell_repairs(status.get("repairs") or [])
@@ -294,7 +321,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.statusBar().showMessage("  ".join(lines), 20000)
 
     def _on_open_failed(self, message: str) -> None:
-        self.show_error("Tansaku could not open its index", message)
+        self.show_error(translate("MainWindow", "Tansaku could not open its index"), message)
 
     # -- drag and drop -----------------------------------------------------------------------------
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt override
@@ -310,7 +337,9 @@ class MainWindow(DialogsMixin, QMainWindow):
         folders = local_folders(event.mimeData().urls()) if event.mimeData().hasUrls() else []
         if not folders:
             event.ignore()
-            self.statusBar().showMessage("Drop folders (not single files) to add them as libraries.", 6000)
+            self.statusBar().showMessage(
+                translate("MainWindow", "Drop folders (not single files) to add them as libraries."), 6000
+            )
             return
         event.acceptProposedAction()
         self.add_folders(folders)
@@ -360,7 +389,10 @@ class MainWindow(DialogsMixin, QMainWindow):
     def show_about(self) -> None:
         QMessageBox.about(
             self,
-            "About Tansaku",
-            "<b>Tansaku</b><br>Ask questions about your own folders, with answers that cite the exact passages.<br>"
-            "Qwen3 embeddings and reranker, Milvus, and any OpenAI-compatible endpoint.",
+            translate("MainWindow", "About Tansaku"),
+            translate(
+                "MainWindow",
+                "<b>Tansaku</b><br>Ask questions about your own folders, with answers that cite the exact passages."
+                "<br>Qwen3 embeddings and reranker, Milvus, and any OpenAI-compatible endpoint.",
+            ),
         )

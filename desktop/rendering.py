@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 
+from desktop.i18n import translate
 from engine import Hit
 
 CITE_SCHEME = "cite"
@@ -87,7 +88,7 @@ def passages_html(hits: Sequence[Hit], turn: int, cited: Sequence[int] = ()) -> 
         chunk = hit.chunk
         where = [f"<b>{html.escape(Path(chunk.path).name)}</b>"]
         if chunk.page is not None:
-            where.append(f"p. {chunk.page}")
+            where.append(translate("Rendering", "p. {page}").format(page=chunk.page))
         if chunk.headings:
             where.append(html.escape(chunk.heading))
         snippet = " ".join(chunk.text.split())

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 ENGINE_GROUP = "engine"
 SECRET_FIELDS = frozenset({"store_token"})  # never written to QSettings
+LANGUAGE_KEY = "ui/language"
+LANGUAGE_CHOICES = ("system", "en", "ja")
 
 
 def _field_defaults() -> dict[str, Any]:
@@ -116,6 +118,18 @@ class Settings:
 
     def set_flag(self, key: str, value: bool) -> None:
         self._q.setValue(key, bool(value))
+
+    # -- language --------------------------------------------------------------------------------------
+    def language(self) -> str:
+        """The window's language choice: "system" (the default), "en" or "ja"; applied at the next start."""
+        value = str(self._q.value(LANGUAGE_KEY, "system") or "system")
+        return value if value in LANGUAGE_CHOICES else "system"
+
+    def set_language(self, choice: str) -> None:
+        if choice not in LANGUAGE_CHOICES:
+            raise ValueError(f"unknown language choice {choice!r}")
+        self._q.setValue(LANGUAGE_KEY, choice)
+        self._q.sync()
 
     def sync(self) -> None:
         self._q.sync()

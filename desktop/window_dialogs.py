@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
+from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
 
+from desktop.i18n import translate
 from desktop.widgets.excludes_dialog import ExcludesDialog
 from desktop.widgets.report_dialog import ReportDialog
 from desktop.widgets.settings_dialog import SettingsDialog
@@ -33,7 +34,8 @@ class DialogsMixin:
 
     # -- settings ----------------------------------------------------------------------------------
     def open_settings(self, tab: str = "answers") -> SettingsDialog:
-        dialog = SettingsDialog(self.controller.config, self._parent(), tab=tab)
+        language = self.controller.settings.language()
+        dialog = SettingsDialog(self.controller.config, self._parent(), tab=tab, language=language)
         dialog.setModal(True)
         dialog.finished.connect(lambda result: self._on_settings_finished(dialog, result))
         dialog.open()
@@ -42,8 +44,19 @@ class DialogsMixin:
     def _on_settings_finished(self, dialog: SettingsDialog, result: int) -> None:
         # The dialog has already stored new secrets in the OS keyring (off the GUI thread) before accepting.
         if result == QDialog.DialogCode.Accepted:
+            self._apply_language(dialog.chosen_language())
             self.controller.apply_config(dialog.config())
         dialog.deleteLater()
+
+    def _apply_language(self, choice: str) -> None:
+        """Store a new language choice; it applies at the next start (every widget would need rebuilding)."""
+        settings = self.controller.settings
+        if choice == settings.language():
+            return
+        settings.set_language(choice)
+        cast("QMainWindow", self._parent()).statusBar().showMessage(
+            translate("MainWindow", "The new language applies when Tansaku restarts."), 15000
+        )
 
     # -- per-file report ---------------------------------------------------------------------------
     def _report_dialogs(self) -> dict[str, ReportDialog]:

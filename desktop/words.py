@@ -1,20 +1,51 @@
-"""Numbers, times, progress and engine errors in words for the window (the engine never formats UI text)."""
+"""Numbers, times, progress and engine errors in words for the window (the engine never formats UI text).
+
+Every phrase goes through Qt's translation system; counts pick their form by the shown language's plural rule
+(English: one for 1, else other; Japanese has no plural, so both forms translate alike: "3 件のファイル").
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
+from desktop.i18n import current_language, translate
 from engine import Progress, Scores
 
+# Which form a count takes: True for "one", False for "other". Languages not listed use English's rule.
+PLURAL_RULES: dict[str, Callable[[int], bool]] = {
+    "en": lambda n: n == 1,
+    "ja": lambda n: False,
+}
 
-def count(n: int, singular: str, plural: str | None = None) -> str:
-    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
+
+def plural(n: int, one: str, other: str, lang: str | None = None) -> str:
+    """`one` or `other` (translated templates with {n}) by the language's rule; n is written with separators."""
+    rule = PLURAL_RULES.get(lang or current_language(), PLURAL_RULES["en"])
+    return (one if rule(n) else other).format(n=f"{n:,}")
+
+
+def _nouns() -> dict[str, tuple[str, str]]:
+    """Translated at call time, so a language installed after import still applies."""
+    return {
+        "file": (translate("Words", "{n} file"), translate("Words", "{n} files")),
+        "chunk": (translate("Words", "{n} chunk"), translate("Words", "{n} chunks")),
+        "folder": (translate("Words", "{n} folder"), translate("Words", "{n} folders")),
+        "passage": (translate("Words", "{n} passage"), translate("Words", "{n} passages")),
+        "source": (translate("Words", "{n} source"), translate("Words", "{n} sources")),
+    }
+
+
+def count(n: int, noun: str) -> str:
+    """ "3 files" / "3 件のファイル" for a noun of _nouns() (file, chunk, folder, passage, source)."""
+    one, other = _nouns()[noun]
+    return plural(n, one, other)
 
 
 def size(num_bytes: int | None) -> str:
     if num_bytes is None:
-        return "unknown size"
+        return translate("Words", "unknown size")
     value = float(num_bytes)
     for unit in ("B", "KB", "MB", "GB"):
         if value < 1000 or unit == "GB":
@@ -28,24 +59,26 @@ def duration(seconds: float | None) -> str:
         return ""
     seconds = max(0, int(round(seconds)))
     if seconds < 60:
-        return f"{seconds} s"
+        return translate("Words", "{s} s").format(s=seconds)
     minutes, sec = divmod(seconds, 60)
+    if minutes < 10:
+        return translate("Words", "{m} min {s:02d} s").format(m=minutes, s=sec)
     if minutes < 60:
-        return f"{minutes} min {sec:02d} s" if minutes < 10 else f"{minutes} min"
+        return translate("Words", "{m} min").format(m=minutes)
     hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes:02d} min"
+    return translate("Words", "{h} h {m:02d} min").format(h=hours, m=minutes)
 
 
 def ago(timestamp: float | None, now: float | None = None) -> str:
     if not timestamp:
-        return "never"
+        return translate("Words", "never")
     delta = (now or time.time()) - timestamp
     if delta < 60:
-        return "just now"
+        return translate("Words", "just now")
     if delta < 3600:
-        return f"{int(delta // 60)} min ago"
+        return translate("Words", "{n} min ago").format(n=int(delta // 60))
     if delta < 86400:
-        return f"{int(delta // 3600)} h ago"
+        return translate("Words", "{n} h ago").format(n=int(delta // 3600))
     return time.strftime("%Y-%m-%d", time.localtime(timestamp))
 
 
@@ -55,8 +88,9 @@ def folder_name(path: str) -> str:
 
 def progress_counts(p: Progress) -> str:
     if p.phase == "scanning":
-        return "Looking for new and changed files…"
-    return f"{p.files_done:,} / {p.files_total:,} files · {count(p.chunks_done, 'chunk')}"
+        return translate("Words", "Looking for new and changed files…")
+    files = translate("Words", "{done} / {total} files").format(done=f"{p.files_done:,}", total=f"{p.files_total:,}")
+    return f"{files} · {count(p.chunks_done, 'chunk')}"
 
 
 IDLE_PHASES = frozenset({"scanning", "done", "cancelled", "paused"})
@@ -67,24 +101,26 @@ def progress_rate(p: Progress) -> str:
     if p.phase in IDLE_PHASES or p.elapsed_s <= 0 or p.files_done == 0:
         return ""
     rate = p.rate_files
-    text = f"{rate:.1f} files/s" if rate < 10 else f"{rate:.0f} files/s"
+    text = translate("Words", "{rate} files/s").format(rate=f"{rate:.1f}" if rate < 10 else f"{rate:.0f}")
     eta = p.eta_s
-    return f"{text} · about {duration(eta)} left" if eta is not None else text
+    if eta is None:
+        return text
+    return translate("Words", "{rate} · about {time} left").format(rate=text, time=duration(eta))
 
 
 def scores(s: Scores) -> str:
     parts = []
     if s.rerank is not None:
-        parts.append(f"rerank {s.rerank:.3f}")
+        parts.append(translate("Words", "rerank {score}").format(score=f"{s.rerank:.3f}"))
     if s.dense is not None:
         rank = f" (#{s.dense_rank})" if s.dense_rank is not None else ""
-        parts.append(f"dense {s.dense:.3f}{rank}")
+        parts.append(translate("Words", "dense {score}").format(score=f"{s.dense:.3f}") + rank)
     if s.bm25 is not None:
         rank = f" (#{s.bm25_rank})" if s.bm25_rank is not None else ""
         parts.append(f"BM25 {s.bm25:.2f}{rank}")
     if s.fused is not None:
-        parts.append(f"fused {s.fused:.4f}")
-    return " · ".join(parts) or "no scores"
+        parts.append(translate("Words", "fused {score}").format(score=f"{s.fused:.4f}"))
+    return " · ".join(parts) or translate("Words", "no scores")
 
 
 def model_name(model: str) -> str:
@@ -95,12 +131,21 @@ def model_name(model: str) -> str:
 def repair(kind: str, library: str | None, n: int, detail: str = "") -> str:
     """What the engine repaired in its index, as the status bar says it once (see engine.types.Repair)."""
     folder = folder_name(library) if library else ""
+    files = count(n, "file")
     if kind == "manifest_rebuilt":
-        return f"The index's file list was damaged and has been rebuilt from the index: {count(n, 'file')} recovered."
+        return translate(
+            "Words", "The index's file list was damaged and has been rebuilt from the index: {files} recovered."
+        ).format(files=files)
     if kind == "orphans_removed":
-        return f"{folder}: removed the index of {count(n, 'file')} no longer in the folder."
+        return translate("Words", "{folder}: removed the index of {files} no longer in the folder.").format(
+            folder=folder, files=files
+        )
     if kind == "files_to_reindex":
-        return f"{folder}: {count(n, 'file')} missing from the index will be indexed again."
+        return translate("Words", "{folder}: {files} missing from the index will be indexed again.").format(
+            folder=folder, files=files
+        )
     if kind == "removed_library_dropped":
-        return f"Removed what was left of the index of {folder}, a library you had removed."
-    return f"Index repaired ({kind})."
+        return translate("Words", "Removed what was left of the index of {folder}, a library you had removed.").format(
+            folder=folder
+        )
+    return translate("Words", "Index repaired ({kind}).").format(kind=kind)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import translate
 from desktop.rendering import SETTINGS_LINK, parse_cite
 from desktop.resources import icon
 from desktop.widgets.turn_view import TurnView
@@ -25,16 +26,31 @@ from engine import Chat, Turn
 
 SAMPLES_LINK = "samples:"
 ADD_FOLDER_LINK = "add-folder:"
-EMPTY_HTML = (
-    "<h2>Ask your documents</h2>"
-    "<p>Drag a folder onto this window, or press <b>Ctrl+O</b> to choose one. Tansaku indexes it and answers "
-    "questions with the passages it used, numbered like [1].</p>"
-    f'<p><a href="{ADD_FOLDER_LINK}">Add a folder…</a> &nbsp;·&nbsp; '
-    f'<a href="{SAMPLES_LINK}">Try the sample documents</a></p>'
-)
+
+
+def empty_html() -> str:
+    """The welcome text before any library exists."""
+    return (
+        translate("ChatPane", "<h2>Ask your documents</h2>")
+        + translate(
+            "ChatPane",
+            "<p>Drag a folder onto this window, or press <b>Ctrl+O</b> to choose one. Tansaku indexes it and "
+            "answers questions with the passages it used, numbered like [1].</p>",
+        )
+        + f'<p><a href="{ADD_FOLDER_LINK}">{translate("ChatPane", "Add a folder…")}</a> &nbsp;·&nbsp; '
+        f'<a href="{SAMPLES_LINK}">{translate("ChatPane", "Try the sample documents")}</a></p>'
+    )
+
+
+def ready_html() -> str:
+    """The hint once a library exists but the chat is empty."""
+    return translate("ChatPane", "<h2>Ask your documents</h2>") + translate(
+        "ChatPane", "<p>Type a question below. <b>Ctrl+L</b> jumps here, <b>Esc</b> stops.</p>"
+    )
+
+
 MIN_REDRAW_MS = 50
 REDRAW_BUDGET = 4  # wait 4x the last redraw's cost before the next one
-READY_HTML = "<h2>Ask your documents</h2><p>Type a question below. <b>Ctrl+L</b> jumps here, <b>Esc</b> stops.</p>"
 
 
 class QuestionEdit(QPlainTextEdit):
@@ -45,7 +61,9 @@ class QuestionEdit(QPlainTextEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("questionEdit")
-        self.setPlaceholderText("Ask a question about your documents…  (Enter sends, Shift+Enter for a new line)")
+        self.setPlaceholderText(
+            translate("ChatPane", "Ask a question about your documents…  (Enter sends, Shift+Enter for a new line)")
+        )
         self.setTabChangesFocus(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         line = self.fontMetrics().lineSpacing()
@@ -87,12 +105,12 @@ class ChatPane(QWidget):
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
         self._render_timer.timeout.connect(self._render_pending)
-        self.title = QLabel("New chat")
+        self.title = QLabel(translate("ChatPane", "New chat"))
         self.title.setObjectName("paneTitle")
         self.new_chat_button = QToolButton()
         self.new_chat_button.setIcon(icon("new-chat"))
-        self.new_chat_button.setText("New chat")
-        self.new_chat_button.setToolTip("New chat (Ctrl+N)")
+        self.new_chat_button.setText(translate("ChatPane", "New chat"))
+        self.new_chat_button.setToolTip(translate("ChatPane", "New chat (Ctrl+N)"))
         self.new_chat_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.new_chat_button.setAutoRaise(True)
         self.new_chat_button.clicked.connect(self.new_chat_requested)
@@ -100,7 +118,7 @@ class ChatPane(QWidget):
         header.addWidget(self.title, 1)
         header.addWidget(self.new_chat_button)
 
-        self.empty = QLabel(EMPTY_HTML)
+        self.empty = QLabel(empty_html())
         self.empty.setObjectName("emptyState")
         self.empty.setWordWrap(True)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -122,7 +140,7 @@ class ChatPane(QWidget):
 
         self.question = QuestionEdit()
         self.question.submitted.connect(self._on_submitted)
-        self.send_button = QPushButton("Ask")
+        self.send_button = QPushButton(translate("ChatPane", "Ask"))
         self.send_button.setObjectName("sendButton")
         self.send_button.setIcon(icon("send"))
         self.send_button.clicked.connect(self._on_send_clicked)
@@ -200,7 +218,7 @@ class ChatPane(QWidget):
         return len(self._views)
 
     def set_has_libraries(self, has_libraries: bool) -> None:
-        self.empty.setText(READY_HTML if has_libraries else EMPTY_HTML)
+        self.empty.setText(ready_html() if has_libraries else empty_html())
 
     def _update_empty(self) -> None:
         self.empty.setVisible(not self._views)
@@ -214,9 +232,11 @@ class ChatPane(QWidget):
     # -- asking ------------------------------------------------------------------------------------
     def set_busy(self, busy: bool) -> None:
         self._busy = busy
-        self.send_button.setText("Stop" if busy else "Ask")
+        self.send_button.setText(translate("ChatPane", "Stop") if busy else translate("ChatPane", "Ask"))
         self.send_button.setIcon(icon("stop" if busy else "send"))
-        self.send_button.setToolTip("Stop the answer (Esc)" if busy else "Ask (Enter)")
+        self.send_button.setToolTip(
+            translate("ChatPane", "Stop the answer (Esc)") if busy else translate("ChatPane", "Ask (Enter)")
+        )
 
     @property
     def busy(self) -> bool:

@@ -6,13 +6,17 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QVBoxLayout, QWidget
 
+from desktop.i18n import translate
 from desktop.words import folder_name
 
-HELP = (
-    "Files matching these patterns are not indexed (.gitignore syntax, one per line: <code>*.log</code>, "
-    "<code>build/</code>, <code>drafts/**/*.tmp</code>). Version-control folders, node_modules, __pycache__, "
-    "virtual environments, hidden, temporary and lock files are always left out."
-)
+
+def help_text() -> str:
+    return translate(
+        "ExcludesDialog",
+        "Files matching these patterns are not indexed (.gitignore syntax, one per line: <code>*.log</code>, "
+        "<code>build/</code>, <code>drafts/**/*.tmp</code>). Version-control folders, node_modules, __pycache__, "
+        "virtual environments, hidden, temporary and lock files are always left out.",
+    )
 
 
 def parse_patterns(text: str) -> tuple[str, ...]:
@@ -25,9 +29,9 @@ class ExcludesDialog(QDialog):
     def __init__(self, library: str, patterns: Sequence[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library = library
-        self.setWindowTitle(f"Exclusions — {folder_name(library)}")
+        self.setWindowTitle(translate("ExcludesDialog", "Exclusions — {name}").format(name=folder_name(library)))
         self.resize(520, 360)
-        help_label = QLabel(HELP)
+        help_label = QLabel(help_text())
         help_label.setWordWrap(True)
         self.editor = QPlainTextEdit("\n".join(patterns))
         self.editor.setPlaceholderText("*.log\nbuild/")

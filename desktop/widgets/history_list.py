@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QMenu, QVBoxLayout, QWidget
 
+from desktop.i18n import translate
 from desktop.words import ago
 from engine import ChatSummary
 
@@ -21,7 +22,7 @@ class HistoryList(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel("Chats")
+        title = QLabel(translate("HistoryList", "Chats"))
         title.setObjectName("paneTitle")
         self.list = QListWidget()
         self.list.setObjectName("historyList")
@@ -60,6 +61,6 @@ class HistoryList(QWidget):
             return
         chat_id = item.data(ID_ROLE)
         menu = QMenu(self)
-        menu.addAction("Open", lambda: self.open_requested.emit(chat_id))
-        menu.addAction("Delete", lambda: self.delete_requested.emit(chat_id))
+        menu.addAction(translate("HistoryList", "Open"), lambda: self.open_requested.emit(chat_id))
+        menu.addAction(translate("HistoryList", "Delete"), lambda: self.delete_requested.emit(chat_id))
         menu.exec(self.list.viewport().mapToGlobal(pos))

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import translate
 from desktop.library_controller import LibraryView
 from desktop.resources import icon
 from desktop.words import ago, count, folder_name
@@ -37,35 +38,43 @@ STATE_ICONS = {
     "error": "state-error",
     "new": "state-paused",
 }
-STATE_WORDS = {
-    "indexing": "Indexing",
-    "queued": "Queued",
-    "paused": "Paused",
-    "ready": "Ready",
-    "incomplete": "Incomplete",
-    "waiting": "Waiting for the models",
-    "error": "Error",
-    "new": "Not indexed yet",
-}
+
+
+def state_words(state: str) -> str:
+    words = {
+        "indexing": translate("LibraryPanel", "Indexing"),
+        "queued": translate("LibraryPanel", "Queued"),
+        "paused": translate("LibraryPanel", "Paused"),
+        "ready": translate("LibraryPanel", "Ready"),
+        "incomplete": translate("LibraryPanel", "Incomplete"),
+        "waiting": translate("LibraryPanel", "Waiting for the models"),
+        "error": translate("LibraryPanel", "Error"),
+        "new": translate("LibraryPanel", "Not indexed yet"),
+    }
+    return words.get(state, state)
 
 
 def subtitle(view: LibraryView) -> str:
     """The second line of a library row."""
-    parts = [STATE_WORDS.get(view.state, view.state)]
+    parts = [state_words(view.state)]
     info, progress = view.info, view.progress
     if view.state in ("indexing", "paused") and progress is not None and progress.phase != "scanning":
-        parts.append(f"{progress.files_done:,}/{progress.files_total:,} files")
+        parts.append(
+            translate("LibraryPanel", "{done}/{total} files").format(
+                done=f"{progress.files_done:,}", total=f"{progress.files_total:,}"
+            )
+        )
     elif view.state == "error":
-        return f"Error: {view.detail}"
+        return translate("LibraryPanel", "Error: {detail}").format(detail=view.detail)
     elif info is not None and view.state not in ("new", "waiting", "queued"):
         parts.append(count(info.files, "file"))
         parts.append(count(info.chunks, "chunk"))
         if info.failed:
-            parts.append(f"{info.failed:,} failed")
+            parts.append(translate("LibraryPanel", "{n} failed").format(n=f"{info.failed:,}"))
         if view.state == "ready":
             parts.append(ago(info.last_indexed))
     if view.state == "incomplete":
-        parts.append("re-index to continue")
+        parts.append(translate("LibraryPanel", "re-index to continue"))
     return " · ".join(parts)
 
 
@@ -74,9 +83,16 @@ def tooltip(view: LibraryView) -> str:
     info = view.info
     if info is not None:
         lines.append(
-            f"{info.indexed:,} indexed, {info.skipped:,} skipped, {info.failed:,} failed, {info.pending:,} pending"
+            translate(
+                "LibraryPanel", "{indexed} indexed, {skipped} skipped, {failed} failed, {pending} pending"
+            ).format(
+                indexed=f"{info.indexed:,}",
+                skipped=f"{info.skipped:,}",
+                failed=f"{info.failed:,}",
+                pending=f"{info.pending:,}",
+            )
         )
-        lines.append(f"Last indexed: {ago(info.last_indexed)}")
+        lines.append(translate("LibraryPanel", "Last indexed: {when}").format(when=ago(info.last_indexed)))
     if view.detail:
         lines.append(view.detail)
     return "\n".join(lines)
@@ -141,9 +157,11 @@ class LibraryPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._views: dict[str, LibraryView] = {}
-        title = QLabel("Libraries")
+        title = QLabel(translate("LibraryPanel", "Libraries"))
         title.setObjectName("paneTitle")
-        self.add_button = self._tool("add-folder", "Add a folder (Ctrl+O)", self.add_requested.emit)
+        self.add_button = self._tool(
+            "add-folder", translate("LibraryPanel", "Add a folder (Ctrl+O)"), self.add_requested.emit
+        )
         header = QHBoxLayout()
         header.addWidget(title, 1)
         header.addWidget(self.add_button)
@@ -154,14 +172,20 @@ class LibraryPanel(QWidget):
         self.list.customContextMenuRequested.connect(self._on_list_context_menu)
         self.list.itemDoubleClicked.connect(lambda item: self.report_requested.emit(item.data(PATH_ROLE)))
         self.list.currentItemChanged.connect(lambda *_: self._update_buttons())
-        self.empty = QLabel("Drop folders here, or click + to add one.")
+        self.empty = QLabel(translate("LibraryPanel", "Drop folders here, or click + to add one."))
         self.empty.setObjectName("hint")
         self.empty.setWordWrap(True)
-        self.reindex_button = self._tool("reindex", "Re-index the selected library", self._emit(self.reindex_requested))
-        self.report_button = self._tool(
-            "report", "What was indexed, skipped or failed", self._emit(self.report_requested)
+        self.reindex_button = self._tool(
+            "reindex", translate("LibraryPanel", "Re-index the selected library"), self._emit(self.reindex_requested)
         )
-        self.remove_button = self._tool("remove", "Remove the selected library", self._emit(self.remove_requested))
+        self.report_button = self._tool(
+            "report",
+            translate("LibraryPanel", "What was indexed, skipped or failed"),
+            self._emit(self.report_requested),
+        )
+        self.remove_button = self._tool(
+            "remove", translate("LibraryPanel", "Remove the selected library"), self._emit(self.remove_requested)
+        )
         actions = QHBoxLayout()
         actions.addWidget(self.reindex_button)
         actions.addWidget(self.report_button)
@@ -243,11 +267,17 @@ class LibraryPanel(QWidget):
             return
         path = item.data(PATH_ROLE)
         menu = QMenu(self)
-        menu.addAction(icon("reindex"), "Re-index", lambda: self.reindex_requested.emit(path))
-        menu.addAction("Retry failed files", lambda: self.retry_requested.emit(path))
-        menu.addAction(icon("report"), "File report…", lambda: self.report_requested.emit(path))
-        menu.addAction("Exclusions…", lambda: self.excludes_requested.emit(path))
-        menu.addAction(icon("reveal"), "Show in file manager", lambda: self.reveal_requested.emit(path))
+        menu.addAction(
+            icon("reindex"), translate("LibraryPanel", "Re-index"), lambda: self.reindex_requested.emit(path)
+        )
+        menu.addAction(translate("LibraryPanel", "Retry failed files"), lambda: self.retry_requested.emit(path))
+        menu.addAction(
+            icon("report"), translate("LibraryPanel", "File report…"), lambda: self.report_requested.emit(path)
+        )
+        menu.addAction(translate("LibraryPanel", "Exclusions…"), lambda: self.excludes_requested.emit(path))
+        menu.addAction(
+            icon("reveal"), translate("LibraryPanel", "Show in file manager"), lambda: self.reveal_requested.emit(path)
+        )
         menu.addSeparator()
-        menu.addAction(icon("remove"), "Remove…", lambda: self.remove_requested.emit(path))
+        menu.addAction(icon("remove"), translate("LibraryPanel", "Remove…"), lambda: self.remove_requested.emit(path))
         menu.exec(self.list.viewport().mapToGlobal(pos))

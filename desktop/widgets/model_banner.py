@@ -8,16 +8,24 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from desktop.controller import ModelsView
+from desktop.i18n import translate
 from desktop.words import model_name, size
 
-KEYWORD_HINT = "Keyword search works meanwhile."
+
+def keyword_hint() -> str:
+    return translate("ModelBanner", "Keyword search works meanwhile.")
 
 
 def missing_text(view: ModelsView) -> str:
     models = ", ".join(f"<b>{html.escape(model_name(c.model))}</b> ({size(c.download_bytes)})" for c in view.missing)
     return (
-        f"Tansaku needs its language models on this computer: {models}. Download them once (an interrupted "
-        f"download resumes), or use folders you already have. {KEYWORD_HINT}"
+        translate(
+            "ModelBanner",
+            "Tansaku needs its language models on this computer: {models}. Download them once (an interrupted "
+            "download resumes), or use folders you already have.",
+        ).format(models=models)
+        + " "
+        + keyword_hint()
     )
 
 
@@ -38,13 +46,13 @@ class ModelBanner(QFrame):
         self.bar = QProgressBar()
         self.bar.setFixedHeight(10)
         self.bar.setTextVisible(False)
-        self.download_button = QPushButton("Download")
+        self.download_button = QPushButton(translate("ModelBanner", "Download"))
         self.download_button.clicked.connect(self.download_requested)
-        self.folder_button = QPushButton("Use local folders…")
+        self.folder_button = QPushButton(translate("ModelBanner", "Use local folders…"))
         self.folder_button.clicked.connect(self.settings_requested)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(translate("ModelBanner", "Cancel"))
         self.cancel_button.clicked.connect(self.cancel_requested)
-        self.later_button = QPushButton("Not now")
+        self.later_button = QPushButton(translate("ModelBanner", "Not now"))
         self.later_button.clicked.connect(self._on_later)
         buttons = QHBoxLayout()
         for button in (self.download_button, self.folder_button, self.cancel_button, self.later_button):
@@ -71,7 +79,9 @@ class ModelBanner(QFrame):
         self.style().polish(self)
         self.bar.setVisible(state in ("downloading", "loading"))
         self.download_button.setVisible(state in ("missing", "error"))
-        self.download_button.setText("Try again" if state == "error" else "Download")
+        self.download_button.setText(
+            translate("ModelBanner", "Try again") if state == "error" else translate("ModelBanner", "Download")
+        )
         self.folder_button.setVisible(state in ("missing", "error"))
         self.cancel_button.setVisible(state == "downloading")
         self.later_button.setVisible(state in ("missing", "error"))
@@ -83,18 +93,24 @@ class ModelBanner(QFrame):
 
     def _text(self, view: ModelsView) -> str:
         if view.state == "missing":
-            note = f"{html.escape(view.message)} " if view.message and "cancel" in view.message.lower() else ""
+            note = f"{html.escape(view.message)} " if view.message and view.cancelled else ""
             return note + missing_text(view)
         if view.state == "loading":
-            return f"Loading the models… {KEYWORD_HINT}"
+            return translate("ModelBanner", "Loading the models…") + " " + keyword_hint()
         if view.state == "downloading":
             if view.download is None:
-                return "Starting the download…"
+                return translate("ModelBanner", "Starting the download…")
             stage, done, total = view.download
-            return f"Downloading <b>{html.escape(model_name(stage))}</b>: {size(done)} of {size(total)}"
+            return translate("ModelBanner", "Downloading <b>{model}</b>: {done} of {total}").format(
+                model=html.escape(model_name(stage)), done=size(done), total=size(total)
+            )
         if view.state == "closed":
-            return f"<b>The index could not be opened.</b> {html.escape(view.message)}"
-        return f"<b>The models could not be loaded.</b> {html.escape(view.message)} Keyword search still works."
+            return translate("ModelBanner", "<b>The index could not be opened.</b> {message}").format(
+                message=html.escape(view.message)
+            )
+        return translate(
+            "ModelBanner", "<b>The models could not be loaded.</b> {message} Keyword search still works."
+        ).format(message=html.escape(view.message))
 
     def _show_download(self, view: ModelsView) -> None:
         if view.download is None or view.download[2] <= 0:

@@ -7,6 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
+from desktop.i18n import translate
 from desktop.library_controller import IndexView
 from desktop.resources import icon
 from desktop.words import folder_name, progress_counts, progress_rate
@@ -34,12 +35,14 @@ class ProgressPanel(QFrame):
         self.current = QLabel()
         self.current.setObjectName("hint")
         self.current.setMinimumWidth(50)
-        self.pause_button = QPushButton("Pause")
+        self.pause_button = QPushButton(translate("ProgressPanel", "Pause"))
         self.pause_button.setIcon(icon("pause"))
         self.pause_button.clicked.connect(self._on_pause_clicked)
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(translate("ProgressPanel", "Cancel"))
         self.cancel_button.setIcon(icon("cancel"))
-        self.cancel_button.setToolTip("Stop indexing; what is stored stays, and re-index continues from there")
+        self.cancel_button.setToolTip(
+            translate("ProgressPanel", "Stop indexing; what is stored stays, and re-index continues from there")
+        )
         self.cancel_button.clicked.connect(self.cancel_requested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.pause_button)
@@ -67,15 +70,24 @@ class ProgressPanel(QFrame):
             return
         self.setVisible(True)
         self._paused = view.paused
-        verb = "Paused" if view.paused else "Indexing"
-        queued = f"  (+{view.queued} queued)" if view.queued else ""
-        self.title.setText(f"{verb} {folder_name(view.library)}{queued}")
-        self.pause_button.setText("Resume" if view.paused else "Pause")
+        name = folder_name(view.library)
+        if view.paused:
+            title = translate("ProgressPanel", "Paused {name}").format(name=name)
+        else:
+            title = translate("ProgressPanel", "Indexing {name}").format(name=name)
+        if view.queued:
+            title += "  " + translate("ProgressPanel", "(+{n} queued)").format(n=view.queued)
+        self.title.setText(title)
+        self.pause_button.setText(
+            translate("ProgressPanel", "Resume") if view.paused else translate("ProgressPanel", "Pause")
+        )
         self.pause_button.setIcon(icon("resume" if view.paused else "pause"))
         progress = view.progress
         if progress is None or progress.phase == "scanning" or progress.files_total == 0:
             self.bar.setRange(0, 0)  # busy indicator while scanning
-            self.counts.setText(progress_counts(progress) if progress is not None else "Starting…")
+            self.counts.setText(
+                progress_counts(progress) if progress is not None else translate("ProgressPanel", "Starting…")
+            )
             self.rate.setText("")
             self.current.setText("")
             return

@@ -21,18 +21,52 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import translate
 from desktop.widgets.sources_panel import open_file
 from desktop.words import folder_name
 from engine import FileOutcome
 
-FILTERS = (
-    ("All files", None),
-    ("Indexed", "indexed"),
-    ("Skipped", "skipped"),
-    ("Failed", "failed"),
-    ("Pending", "pending"),
-)
-COLUMNS = ("File", "Status", "Reason", "Chunks")
+STATUSES = ("indexed", "skipped", "failed", "pending")
+COLUMN_COUNT = 4
+
+
+def filters() -> tuple[tuple[str, str | None], ...]:
+    """The status filter's (label, status) items; None shows every file."""
+    return (
+        (translate("ReportDialog", "All files"), None),
+        (translate("ReportDialog", "Indexed"), "indexed"),
+        (translate("ReportDialog", "Skipped"), "skipped"),
+        (translate("ReportDialog", "Failed"), "failed"),
+        (translate("ReportDialog", "Pending"), "pending"),
+    )
+
+
+def columns() -> tuple[str, ...]:
+    return (
+        translate("ReportDialog", "File"),
+        translate("ReportDialog", "Status"),
+        translate("ReportDialog", "Reason"),
+        translate("ReportDialog", "Chunks"),
+    )
+
+
+def status_word(status: str) -> str:
+    """A file's status as the table shows it (lower case, like the summary line)."""
+    words = {
+        "indexed": translate("ReportDialog", "indexed"),
+        "skipped": translate("ReportDialog", "skipped"),
+        "failed": translate("ReportDialog", "failed"),
+        "pending": translate("ReportDialog", "pending"),
+    }
+    return words.get(status, status)
+
+
+def summary_text(counts: Counter[str]) -> str:
+    return translate(
+        "ReportDialog", "{indexed} indexed · {skipped} skipped · {failed} failed · {pending} pending"
+    ).format(**{status: f"{counts.get(status, 0):,}" for status in STATUSES})
+
+
 Index = QModelIndex | QPersistentModelIndex
 
 
@@ -82,14 +116,14 @@ class OutcomeModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: N802, B008 - Qt override
-        return 0 if parent.isValid() else len(COLUMNS)
+        return 0 if parent.isValid() else COLUMN_COUNT
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         outcome = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            values = (self.relative(outcome.path), outcome.status, outcome.reason, outcome.chunks or "")
+            values = (self.relative(outcome.path), status_word(outcome.status), outcome.reason, outcome.chunks or "")
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{outcome.path}\n{outcome.reason}" if outcome.reason else outcome.path
@@ -97,7 +131,7 @@ class OutcomeModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
+            return columns()[section]
         return None
 
 
@@ -111,15 +145,15 @@ class ReportDialog(QDialog):
     def __init__(self, library: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.library = library
-        self.setWindowTitle(f"File report — {folder_name(library)}")
+        self.setWindowTitle(translate("ReportDialog", "File report — {name}").format(name=folder_name(library)))
         self.resize(860, 520)
         self.model = OutcomeModel(self)
         self.filter_combo = QComboBox()
-        for label, status in FILTERS:
+        for label, status in filters():
             self.filter_combo.addItem(label, status)
         self.filter_combo.currentIndexChanged.connect(self._apply_filter)
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Filter by name or reason")
+        self.search.setPlaceholderText(translate("ReportDialog", "Filter by name or reason"))
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._apply_filter)
         self.summary = QLabel()
@@ -136,9 +170,9 @@ class ReportDialog(QDialog):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.resizeSection(0, 330)
         self.table.doubleClicked.connect(lambda index: open_file(self.model.outcome(index.row()).path))
-        self.retry_button = QPushButton("Retry failed")
+        self.retry_button = QPushButton(translate("ReportDialog", "Retry failed"))
         self.retry_button.clicked.connect(lambda: self.retry_requested.emit(self.library))
-        self.excludes_button = QPushButton("Exclusions…")
+        self.excludes_button = QPushButton(translate("ReportDialog", "Exclusions…"))
         self.excludes_button.clicked.connect(lambda: self.excludes_requested.emit(self.library))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.addButton(self.retry_button, QDialogButtonBox.ButtonRole.ActionRole)
@@ -154,8 +188,7 @@ class ReportDialog(QDialog):
     def set_outcomes(self, outcomes: Sequence[FileOutcome]) -> None:
         self.model.set_outcomes(self.library, outcomes)
         counts = self.model.counts()
-        parts = [f"{counts.get(status, 0):,} {status}" for _label, status in FILTERS[1:]]
-        self.summary.setText(" · ".join(parts))
+        self.summary.setText(summary_text(counts))
         self.retry_button.setEnabled(counts.get("failed", 0) > 0)
         self._apply_filter()
 

@@ -29,21 +29,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import QT_TRANSLATE_NOOP, translate
 from desktop.keyring_calls import call_off_gui_thread
 from desktop.widgets.excludes_dialog import parse_patterns
 from engine import EngineConfig, EngineError, secrets
 
 EMBED_CHOICES = ("Qwen/Qwen3-Embedding-0.6B", "Qwen/Qwen3-Embedding-4B", "Qwen/Qwen3-Embedding-8B")
 RERANK_CHOICES = ("Qwen/Qwen3-Reranker-0.6B", "Qwen/Qwen3-Reranker-4B", "Qwen/Qwen3-Reranker-8B")
-DEVICES = (("Automatic", "auto"), ("CPU", "cpu"), ("GPU (CUDA)", "cuda"), ("Apple GPU (MPS)", "mps"))
-CPU_PRECISIONS = (
-    ("Automatic (int8 where the CPU has VNNI, else bf16 or fp32)", "auto"),
-    ("int8 (fastest)", "int8"),
-    ("bf16", "bf16"),
-    ("fp32 (exact)", "fp32"),
+# Labels are marked for lupdate here and translated when the combo is built (see _data_combo).
+DEVICES = (
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Automatic"), "auto"),
+    ("CPU", "cpu"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "GPU (CUDA)"), "cuda"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Apple GPU (MPS)"), "mps"),
 )
+CPU_PRECISIONS = (
+    (QT_TRANSLATE_NOOP("SettingsDialog", "Automatic (int8 where the CPU has VNNI, else bf16 or fp32)"), "auto"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "int8 (fastest)"), "int8"),
+    ("bf16", "bf16"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "fp32 (exact)"), "fp32"),
+)
+# Language names are written in their own language, so that anyone can find theirs.
+LANGUAGES = ((QT_TRANSLATE_NOOP("SettingsDialog", "System language"), "system"), ("English", "en"), ("日本語", "ja"))
 CHAT_MODELS = ("gpt-4o", "gpt-4o-mini", "gpt-4.1", "gpt-4.1-mini")
-TABS = ("answers", "models", "storage", "exclusions")
+TABS = ("answers", "models", "storage", "exclusions", "window")
 
 
 def _model_row(combo: QComboBox, browse: QPushButton) -> QWidget:
@@ -67,7 +76,7 @@ def _data_combo(items: tuple[tuple[str, str], ...], current: str) -> QComboBox:
     """A combo of (label, value) items with `current` selected (the first item when it is not listed)."""
     combo = QComboBox()
     for label, value in items:
-        combo.addItem(label, value)
+        combo.addItem(translate("SettingsDialog", label), value)  # marked with QT_TRANSLATE_NOOP
     combo.setCurrentIndex(max(0, combo.findData(current)))
     return combo
 
@@ -96,10 +105,15 @@ def _spin(low: int, high: int, value: int) -> QSpinBox:
     return spin
 
 
-CHECKING = "Checking the keyring…"
-SAVING = "Saving to the OS keyring…"
-TOKEN_PLACEHOLDER = "user:password or an API key (kept in the OS keyring)"
-SESSION_ONLY = "the Milvus token is kept for this session only."
+# English source texts, marked for lupdate; shown through translate() (tests compare with them in English).
+CHECKING = QT_TRANSLATE_NOOP("SettingsDialog", "Checking the keyring…")
+SAVING = QT_TRANSLATE_NOOP("SettingsDialog", "Saving to the OS keyring…")
+TOKEN_PLACEHOLDER = QT_TRANSLATE_NOOP("SettingsDialog", "user:password or an API key (kept in the OS keyring)")
+
+
+def _t(text: str) -> str:
+    """A text marked with QT_TRANSLATE_NOOP above, translated now."""
+    return translate("SettingsDialog", text)
 
 
 @dataclass(frozen=True)
@@ -129,24 +143,31 @@ def check_keyring(store_uri: str | None) -> KeyringReport:
 def key_status_words(report: KeyringReport) -> str:
     """A sentence about where the key is, for the Answers page."""
     if report.key_source == "env":
-        where = f"A key is set in the {secrets.ENV_VAR} environment variable (it takes precedence)."
+        where = translate(
+            "SettingsDialog", "A key is set in the {var} environment variable (it takes precedence)."
+        ).format(var=secrets.ENV_VAR)
     elif report.key_source == "keyring":
-        where = "A key is stored in the OS keyring."
+        where = translate("SettingsDialog", "A key is stored in the OS keyring.")
     else:
-        where = "No key is set: questions are answered with the matching passages only (search only)."
+        where = translate(
+            "SettingsDialog", "No key is set: questions are answered with the matching passages only (search only)."
+        )
     return f"{where} {report.description}"
 
 
 def token_status_words(report: KeyringReport) -> str:
     if report.token_source == "env":
-        return f"The token comes from the {secrets.STORE_TOKEN_ENV_VAR} environment variable (it takes precedence)."
+        return translate(
+            "SettingsDialog", "The token comes from the {var} environment variable (it takes precedence)."
+        ).format(var=secrets.STORE_TOKEN_ENV_VAR)
     if report.token_source == "keyring":
-        return "A token for this server is stored in the OS keyring; type a new one to replace it."
-    if not report.usable:
-        return (
-            "No OS keyring: a token typed here is kept for this session only. "
-            f"Set {secrets.STORE_TOKEN_ENV_VAR} instead."
+        return translate(
+            "SettingsDialog", "A token for this server is stored in the OS keyring; type a new one to replace it."
         )
+    if not report.usable:
+        return translate(
+            "SettingsDialog", "No OS keyring: a token typed here is kept for this session only. Set {var} instead."
+        ).format(var=secrets.STORE_TOKEN_ENV_VAR)
     return ""
 
 
@@ -162,9 +183,15 @@ def store_secrets(plan: SecretsToSave) -> str | None:
         try:
             secrets.set_store_token(plan.store_uri, plan.store_token)
         except secrets.KeyringUnavailableError:
-            problems.append(f"No OS keyring: {SESSION_ONLY}")
+            problems.append(
+                translate("SettingsDialog", "No OS keyring: the Milvus token is kept for this session only.")
+            )
         except EngineError as exc:
-            problems.append(f"{exc} So {SESSION_ONLY}")
+            problems.append(
+                translate("SettingsDialog", "{error} So the Milvus token is kept for this session only.").format(
+                    error=exc
+                )
+            )
     return " ".join(problems) or None
 
 
@@ -172,15 +199,17 @@ def _failure_words(exc: BaseException) -> str:
     """An unexpected keyring failure in words, without its message (which might quote a secret)."""
     if isinstance(exc, EngineError):
         return secrets.redact(str(exc))
-    return f"The OS keyring failed ({type(exc).__name__})."
+    return translate("SettingsDialog", "The OS keyring failed ({error}).").format(error=type(exc).__name__)
 
 
 class SettingsDialog(QDialog):
     """Edits a copy of EngineConfig; `config()` is the result. Secrets are saved on accept, never to QSettings."""
 
-    def __init__(self, config: EngineConfig, parent: QWidget | None = None, tab: str = "answers") -> None:
+    def __init__(
+        self, config: EngineConfig, parent: QWidget | None = None, tab: str = "answers", language: str = "system"
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Tansaku Settings")
+        self.setWindowTitle(translate("SettingsDialog", "Tansaku Settings"))
         self.resize(640, 520)
         self._original = config
         self.keyring: KeyringReport | None = None  # None until the check on a worker thread answers
@@ -188,10 +217,11 @@ class SettingsDialog(QDialog):
         self._finished = False
         self._unsaved: SecretsToSave | None = None  # secrets the keyring refused: Save again goes on without them
         self.tabs = QTabWidget()
-        self.tabs.addTab(self._answers_page(config), "Answers")
-        self.tabs.addTab(self._models_page(config), "Models")
-        self.tabs.addTab(self._storage_page(config), "Storage")
-        self.tabs.addTab(self._excludes_page(config), "Exclusions")
+        self.tabs.addTab(self._answers_page(config), translate("SettingsDialog", "Answers"))
+        self.tabs.addTab(self._models_page(config), translate("SettingsDialog", "Models"))
+        self.tabs.addTab(self._storage_page(config), translate("SettingsDialog", "Storage"))
+        self.tabs.addTab(self._excludes_page(config), translate("SettingsDialog", "Exclusions"))
+        self.tabs.addTab(self._window_page(language), translate("SettingsDialog", "Window"))
         self.tabs.setCurrentIndex(TABS.index(tab) if tab in TABS else 0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -212,29 +242,32 @@ class SettingsDialog(QDialog):
         form = QFormLayout(page)
         self.api_key = QLineEdit()
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
-        self.api_key.setPlaceholderText(CHECKING)
+        self.api_key.setPlaceholderText(_t(CHECKING))
         self.api_key.setEnabled(False)  # until the keyring check says there is a place for a key
-        self.remove_key = QPushButton("Remove stored key")
+        self.remove_key = QPushButton(translate("SettingsDialog", "Remove stored key"))
         self.remove_key.setEnabled(False)
         self.remove_key.clicked.connect(self._on_remove_key)
         key_row = _field_with_button(self.api_key, self.remove_key)
-        self.key_status = QLabel(CHECKING)
+        self.key_status = QLabel(_t(CHECKING))
         self.key_status.setObjectName("hint")
         self.key_status.setWordWrap(True)
         self.base_url = QLineEdit(config.llm_base_url or "")
         self.base_url.setPlaceholderText(
-            "https://api.openai.com/v1 — or a local server, e.g. http://localhost:11434/v1"
+            translate("SettingsDialog", "https://api.openai.com/v1 — or a local server, e.g. http://localhost:11434/v1")
         )
         self.chat_model = _combo(CHAT_MODELS, config.llm_model)
-        form.addRow("API key:", key_row)
+        form.addRow(translate("SettingsDialog", "API key:"), key_row)
         form.addRow("", self.key_status)
-        form.addRow("Base URL:", self.base_url)
-        form.addRow("Chat model:", self.chat_model)
+        form.addRow(translate("SettingsDialog", "Base URL:"), self.base_url)
+        form.addRow(translate("SettingsDialog", "Chat model:"), self.chat_model)
         form.addRow(
             "",
             _hint(
-                "Questions, and the passages retrieved for them, are sent to this endpoint. With a local server "
-                "(Ollama, llama.cpp, vLLM) nothing leaves your computer."
+                translate(
+                    "SettingsDialog",
+                    "Questions, and the passages retrieved for them, are sent to this endpoint. With a local server "
+                    "(Ollama, llama.cpp, vLLM) nothing leaves your computer.",
+                )
             ),
         )
         return page
@@ -244,36 +277,39 @@ class SettingsDialog(QDialog):
         form = QFormLayout(page)
         self.embed_model = _combo(EMBED_CHOICES, config.embed_model)
         self.rerank_model = _combo(RERANK_CHOICES, config.rerank_model)
-        embed_browse = QPushButton("Folder…")
+        embed_browse = QPushButton(translate("SettingsDialog", "Folder…"))
         embed_browse.clicked.connect(lambda: self._browse_model(self.embed_model))
-        rerank_browse = QPushButton("Folder…")
+        rerank_browse = QPushButton(translate("SettingsDialog", "Folder…"))
         rerank_browse.clicked.connect(lambda: self._browse_model(self.rerank_model))
-        self.rerank = QCheckBox("Rerank candidates (better answers, slower on CPU)")
+        self.rerank = QCheckBox(translate("SettingsDialog", "Rerank candidates (better answers, slower on CPU)"))
         self.rerank.setChecked(config.rerank)
         self.device = _data_combo(DEVICES, config.device)
         self.cpu_precision = _data_combo(CPU_PRECISIONS, config.cpu_fast_path)
         self.dims = _spin(0, 4096, config.dims or 0)
-        self.dims.setSpecialValueText("Full (model default)")
+        self.dims.setSpecialValueText(translate("SettingsDialog", "Full (model default)"))
         self.dims.setSingleStep(32)
         self.candidates = _spin(1, 500, config.candidates)
         self.top_n = _spin(1, 50, config.top_n)
         self.query_task = QLineEdit(config.query_task)
         self.rerank_instruction = QLineEdit(config.rerank_instruction)
-        form.addRow("Embedding model:", _model_row(self.embed_model, embed_browse))
-        form.addRow("Reranker model:", _model_row(self.rerank_model, rerank_browse))
+        form.addRow(translate("SettingsDialog", "Embedding model:"), _model_row(self.embed_model, embed_browse))
+        form.addRow(translate("SettingsDialog", "Reranker model:"), _model_row(self.rerank_model, rerank_browse))
         form.addRow("", self.rerank)
-        form.addRow("Device:", self.device)
-        form.addRow("Precision on CPU:", self.cpu_precision)
-        form.addRow("Dimensions:", self.dims)
-        form.addRow("Candidates:", self.candidates)
-        form.addRow("Sources in answers (top n):", self.top_n)
-        form.addRow("Query instruction:", self.query_task)
-        form.addRow("Reranker instruction:", self.rerank_instruction)
+        form.addRow(translate("SettingsDialog", "Device:"), self.device)
+        form.addRow(translate("SettingsDialog", "Precision on CPU:"), self.cpu_precision)
+        form.addRow(translate("SettingsDialog", "Dimensions:"), self.dims)
+        form.addRow(translate("SettingsDialog", "Candidates:"), self.candidates)
+        form.addRow(translate("SettingsDialog", "Sources in answers (top n):"), self.top_n)
+        form.addRow(translate("SettingsDialog", "Query instruction:"), self.query_task)
+        form.addRow(translate("SettingsDialog", "Reranker instruction:"), self.rerank_instruction)
         form.addRow(
             "",
             _hint(
-                "0.6B runs well on a laptop CPU; 4B and 8B want a GPU. Changing the embedding model or dimensions "
-                "re-indexes your libraries in the background; the old index keeps answering until then."
+                translate(
+                    "SettingsDialog",
+                    "0.6B runs well on a laptop CPU; 4B and 8B want a GPU. Changing the embedding model or dimensions "
+                    "re-indexes your libraries in the background; the old index keeps answering until then.",
+                )
             ),
         )
         return page
@@ -282,7 +318,7 @@ class SettingsDialog(QDialog):
         page = QWidget()
         form = QFormLayout(page)
         self.data_dir = QLineEdit(str(config.data_dir))
-        browse = QPushButton("Folder…")
+        browse = QPushButton(translate("SettingsDialog", "Folder…"))
         browse.clicked.connect(self._browse_data_dir)
         row = QWidget()
         row_layout = QHBoxLayout(row)
@@ -290,21 +326,29 @@ class SettingsDialog(QDialog):
         row_layout.addWidget(self.data_dir, 1)
         row_layout.addWidget(browse)
         self.store_uri = QLineEdit(config.store_uri or "")
-        self.store_uri.setPlaceholderText("Empty: Milvus Lite in the data folder. Or a server: http://host:19530")
+        self.store_uri.setPlaceholderText(
+            translate("SettingsDialog", "Empty: Milvus Lite in the data folder. Or a server: http://host:19530")
+        )
         self.store_token = QLineEdit(config.store_token or "")
         self.store_token.setEchoMode(QLineEdit.EchoMode.Password)
-        self.store_token.setPlaceholderText(CHECKING if config.store_uri else TOKEN_PLACEHOLDER)
-        self.remove_token = QPushButton("Remove stored token")
+        self.store_token.setPlaceholderText(_t(CHECKING if config.store_uri else TOKEN_PLACEHOLDER))
+        self.remove_token = QPushButton(translate("SettingsDialog", "Remove stored token"))
         self.remove_token.setEnabled(False)
         self.remove_token.clicked.connect(self._on_remove_token)
         token_row = _field_with_button(self.store_token, self.remove_token)
         self.token_status = _hint("")
-        form.addRow("Data folder:", row)
-        form.addRow("Milvus server URI:", self.store_uri)
-        form.addRow("Milvus token:", token_row)
+        form.addRow(translate("SettingsDialog", "Data folder:"), row)
+        form.addRow(translate("SettingsDialog", "Milvus server URI:"), self.store_uri)
+        form.addRow(translate("SettingsDialog", "Milvus token:"), token_row)
         form.addRow("", self.token_status)
         form.addRow(
-            "", _hint("The data folder holds the index, the file manifest, chat history and downloaded models.")
+            "",
+            _hint(
+                translate(
+                    "SettingsDialog",
+                    "The data folder holds the index, the file manifest, chat history and downloaded models.",
+                )
+            ),
         )
         return page
 
@@ -312,8 +356,11 @@ class SettingsDialog(QDialog):
         page = QWidget()
         layout = QVBoxLayout(page)
         label = QLabel(
-            "Patterns left out of every library (.gitignore syntax, one per line). Each library can add its own "
-            "from its menu (Exclusions…)."
+            translate(
+                "SettingsDialog",
+                "Patterns left out of every library (.gitignore syntax, one per line). Each library can add its own "
+                "from its menu (Exclusions…).",
+            )
         )
         label.setWordWrap(True)
         self.excludes = QPlainTextEdit("\n".join(config.excludes))
@@ -322,14 +369,39 @@ class SettingsDialog(QDialog):
         layout.addWidget(self.excludes, 1)
         return page
 
+    def _window_page(self, language: str) -> QWidget:
+        page = QWidget()
+        form = QFormLayout(page)
+        self.language = _data_combo(LANGUAGES, language)
+        form.addRow(translate("SettingsDialog", "Language:"), self.language)
+        form.addRow(
+            "",
+            _hint(
+                translate(
+                    "SettingsDialog",
+                    "A new language applies the next time Tansaku starts. System language follows the "
+                    "computer's settings (English where Tansaku has no translation).",
+                )
+            ),
+        )
+        return page
+
+    def chosen_language(self) -> str:
+        """ "system", "en" or "ja"."""
+        return str(self.language.currentData())
+
     # -- actions -----------------------------------------------------------------------------------
     def _browse_model(self, combo: QComboBox) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose a model folder (with config.json)")
+        folder = QFileDialog.getExistingDirectory(
+            self, translate("SettingsDialog", "Choose a model folder (with config.json)")
+        )
         if folder:
             combo.setCurrentText(folder)
 
     def _browse_data_dir(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose the data folder", self.data_dir.text())
+        folder = QFileDialog.getExistingDirectory(
+            self, translate("SettingsDialog", "Choose the data folder"), self.data_dir.text()
+        )
         if folder:
             self.data_dir.setText(folder)
 
@@ -359,10 +431,14 @@ class SettingsDialog(QDialog):
         self.key_status.setText(key_status_words(report))
         self.api_key.setEnabled(report.usable)
         self.api_key.setPlaceholderText(
-            "sk-…  (stored in the OS keyring)" if report.usable else "No OS keyring available"
+            translate("SettingsDialog", "sk-…  (stored in the OS keyring)")
+            if report.usable
+            else translate("SettingsDialog", "No OS keyring available")
         )
         self.remove_key.setEnabled(report.usable and report.key_source == "keyring")
-        self.store_token.setPlaceholderText(TOKEN_PLACEHOLDER if report.usable else "Kept for this session only")
+        self.store_token.setPlaceholderText(
+            _t(TOKEN_PLACEHOLDER) if report.usable else translate("SettingsDialog", "Kept for this session only")
+        )
         self.remove_token.setEnabled(report.usable and report.token_source == "keyring")
         self.token_status.setText(token_status_words(report) if self._original.store_uri or not report.usable else "")
 
@@ -371,7 +447,7 @@ class SettingsDialog(QDialog):
 
     def _on_remove_key(self) -> None:
         self.remove_key.setEnabled(False)
-        self.key_status.setText(CHECKING)
+        self.key_status.setText(_t(CHECKING))
         self._check_keyring(before=secrets.delete_api_key)
 
     def _on_remove_token(self) -> None:
@@ -379,7 +455,7 @@ class SettingsDialog(QDialog):
         if not uri:
             return
         self.remove_token.setEnabled(False)
-        self.token_status.setText(CHECKING)
+        self.token_status.setText(_t(CHECKING))
         self._check_keyring(before=lambda: secrets.delete_store_token(uri))
 
     def _show_problem(self, text: str) -> None:
@@ -429,7 +505,7 @@ class SettingsDialog(QDialog):
             return
         self._saving = True
         self.save_button.setEnabled(False)
-        self._show_problem(SAVING)
+        self._show_problem(_t(SAVING))
         call_off_gui_thread(
             lambda: store_secrets(plan),
             lambda problem: self._on_secrets_stored(plan, problem),
@@ -448,7 +524,11 @@ class SettingsDialog(QDialog):
             super().accept()
             return
         self._unsaved = plan
-        self._show_problem(f"{problem} Press Save again to go on without storing it, or Cancel.")
+        self._show_problem(
+            translate("SettingsDialog", "{problem} Press Save again to go on without storing it, or Cancel.").format(
+                problem=problem
+            )
+        )
 
     def done(self, result: int) -> None:
         self._finished = True

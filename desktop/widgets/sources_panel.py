@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import translate
 from desktop.open_at import Location, line_of, open_at
 from desktop.rendering import highlight_html, reflow
 from desktop.resources import icon
@@ -36,7 +37,7 @@ PLAIN_TEXT_SUFFIXES = frozenset(
 
 def hit_title(number: int, hit: Hit) -> str:
     chunk = hit.chunk
-    page = f" · p. {chunk.page}" if chunk.page is not None else ""
+    page = " · " + translate("SourcesPanel", "p. {page}").format(page=chunk.page) if chunk.page is not None else ""
     return f"[{number}] {Path(chunk.path).name}{page}"
 
 
@@ -72,7 +73,7 @@ class SourcesPanel(QWidget):
         super().__init__(parent)
         self._hits: tuple[Hit, ...] = ()
         self._question = ""
-        self.title = QLabel("Sources")
+        self.title = QLabel(translate("SourcesPanel", "Sources"))
         self.title.setObjectName("paneTitle")
         self.list = QListWidget()
         self.list.setObjectName("sourcesList")
@@ -91,12 +92,14 @@ class SourcesPanel(QWidget):
         self.text = QTextBrowser()
         self.text.setObjectName("sourceText")
         self.text.setOpenLinks(False)
-        self.open_button = QPushButton("Open")
+        self.open_button = QPushButton(translate("SourcesPanel", "Open"))
         self.open_button.setIcon(icon("open"))
-        self.open_button.setToolTip("Open the file, at the passage's page or line where its viewer allows")
+        self.open_button.setToolTip(
+            translate("SourcesPanel", "Open the file, at the passage's page or line where its viewer allows")
+        )
         self.open_button.clicked.connect(self.open_current)
         self._open_plain.connect(open_file)
-        self.reveal_button = QPushButton("Show in folder")
+        self.reveal_button = QPushButton(translate("SourcesPanel", "Show in folder"))
         self.reveal_button.setIcon(icon("reveal"))
         self.reveal_button.clicked.connect(self.reveal_current)
         buttons = QHBoxLayout()
@@ -141,7 +144,11 @@ class SourcesPanel(QWidget):
                 item.setFont(font)
             self.list.addItem(item)
         self.list.blockSignals(False)
-        self.title.setText(f"Sources ({len(self._hits)})" if self._hits else "Sources")
+        self.title.setText(
+            translate("SourcesPanel", "Sources ({n})").format(n=len(self._hits))
+            if self._hits
+            else translate("SourcesPanel", "Sources")
+        )
         if self._hits:
             self.select(select or 1)
         else:
@@ -175,15 +182,17 @@ class SourcesPanel(QWidget):
         self.reveal_button.setEnabled(hit is not None)
         if hit is None:
             self.path_label.setText("")
-            self.where_label.setText("Click a citation such as [1] to see the passage it points to.")
+            self.where_label.setText(
+                translate("SourcesPanel", "Click a citation such as [1] to see the passage it points to.")
+            )
             self.scores_label.setText("")
             self.text.clear()
             return
         chunk = hit.chunk
         self.path_label.setText(chunk.path)
-        where = [f"Source [{number}]"]
+        where = [translate("SourcesPanel", "Source [{n}]").format(n=number)]
         if chunk.page is not None:
-            where.append(f"page {chunk.page}")
+            where.append(translate("SourcesPanel", "page {page}").format(page=chunk.page))
         if chunk.headings:
             where.append(chunk.heading)
         self.where_label.setText(" · ".join(where))

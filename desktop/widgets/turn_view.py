@@ -17,16 +17,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.i18n import translate
 from desktop.rendering import SETTINGS_LINK, answer_html, passages_html
 from desktop.resources import icon
 from desktop.words import count
 from engine import Turn
 
-SEARCH_ONLY_BANNER = (
-    "<b>Search only</b> — no API key is set, so these are the best-matching passages, not a written answer. "
-    f'<a href="{SETTINGS_LINK}">Add a key in Settings</a> (Ctrl+,) to get answers.'
-)
-ABSTAINED_BANNER = "<b>Not in your documents</b> — nothing relevant enough was found to answer this."
+
+def search_only_banner() -> str:
+    return translate(
+        "TurnView",
+        "<b>Search only</b> — no API key is set, so these are the best-matching passages, not a written answer. "
+        '<a href="{link}">Add a key in Settings</a> (Ctrl+,) to get answers.',
+    ).format(link=SETTINGS_LINK)
+
+
+def abstained_banner() -> str:
+    return translate("TurnView", "<b>Not in your documents</b> — nothing relevant enough was found to answer this.")
 
 
 def _label(name: str, rich: bool = False) -> QLabel:
@@ -44,13 +51,20 @@ def banner_for(turn: Turn) -> tuple[str, str]:
     """(tone, rich text) of the line above an answer; tone is '' when there is none."""
     lines: list[tuple[str, str]] = []
     if turn.mode == "search_only":
-        lines.append(("warn", SEARCH_ONLY_BANNER))
+        lines.append(("warn", search_only_banner()))
     elif turn.mode == "abstained":
-        lines.append(("info", ABSTAINED_BANNER))
+        lines.append(("info", abstained_banner()))
     elif turn.stopped:
-        lines.append(("info", "<b>Stopped.</b>"))
+        lines.append(("info", translate("TurnView", "<b>Stopped.</b>")))
     elif turn.mode == "error":
-        lines.append(("error", f"<b>The answer could not be generated.</b> {html.escape(turn.error or '')}"))
+        lines.append(
+            (
+                "error",
+                translate("TurnView", "<b>The answer could not be generated.</b> {error}").format(
+                    error=html.escape(turn.error or "")
+                ),
+            )
+        )
     if turn.note:
         lines.append(("info", html.escape(turn.note)))
     if not lines:
@@ -63,10 +77,10 @@ def body_html(index: int, turn: Turn) -> str:
     if turn.mode in ("llm", "streaming") or (turn.mode == "error" and turn.text):
         body = answer_html(turn.text, index, len(turn.hits)) if turn.text else ""
         if turn.mode == "error" and turn.hits and not turn.stopped:
-            body += "<p><b>Sources found:</b></p>" + passages_html(turn.hits, index, turn.cited)
+            body += translate("TurnView", "<p><b>Sources found:</b></p>") + passages_html(turn.hits, index, turn.cited)
         return body
     if turn.mode == "abstained" and turn.hits:
-        return "<p>The closest passages were:</p>" + passages_html(turn.hits, index)
+        return translate("TurnView", "<p>The closest passages were:</p>") + passages_html(turn.hits, index)
     if turn.mode in ("search_only", "error") and turn.hits:
         return passages_html(turn.hits, index, turn.cited)
     return ""
@@ -74,13 +88,17 @@ def body_html(index: int, turn: Turn) -> str:
 
 def footer_text(turn: Turn) -> str:
     if turn.mode == "pending":
-        return "Searching your documents…"
+        return translate("TurnView", "Searching your documents…")
     if turn.mode == "streaming":
-        return f"Found {count(len(turn.hits), 'passage')} · writing the answer…"
+        return translate("TurnView", "Found {passages} · writing the answer…").format(
+            passages=count(len(turn.hits), "passage")
+        )
     if not turn.hits:
         return ""
-    cited = f" · {len(turn.cited)} cited" if turn.cited and turn.mode == "llm" else ""
-    return f"{count(len(turn.hits), 'source')}{cited}"
+    sources = count(len(turn.hits), "source")
+    if turn.cited and turn.mode == "llm":
+        return sources + " · " + translate("TurnView", "{n} cited").format(n=len(turn.cited))
+    return sources
 
 
 class SearchedFor(QWidget):
@@ -93,15 +111,18 @@ class SearchedFor(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.label = QLabel("Searched for:")
+        self.label = QLabel(translate("TurnView", "Searched for:"))
         self.edit = QLineEdit()
         self.edit.setObjectName("searchedFor")
         self.edit.setToolTip(
-            "The follow-up was rewritten from the earlier turns into this search. Edit it and press "
-            "Enter to search again."
+            translate(
+                "TurnView",
+                "The follow-up was rewritten from the earlier turns into this search. Edit it and press "
+                "Enter to search again.",
+            )
         )
         self.rerun_button = QToolButton()
-        self.rerun_button.setText("Search again")
+        self.rerun_button.setText(translate("TurnView", "Search again"))
         self.rerun_button.setAutoRaise(True)
         self.edit.returnPressed.connect(self._on_submit)
         self.rerun_button.clicked.connect(self._on_submit)
@@ -144,7 +165,7 @@ class TurnView(QFrame):
         self.footer.setObjectName("turnFooter")
         self.copy_button = QToolButton()
         self.copy_button.setIcon(icon("copy"))
-        self.copy_button.setToolTip("Copy the answer")
+        self.copy_button.setToolTip(translate("TurnView", "Copy the answer"))
         self.copy_button.setAutoRaise(True)
         self.copy_button.clicked.connect(self.copy)
         for label in (self.banner, self.answer):
