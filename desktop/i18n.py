@@ -100,7 +100,8 @@ def qm_path(lang: str) -> Path | None:
     """The compiled translation: next to the .ts in a frozen build, else compiled into the cache when stale."""
     ts = ts_path(lang)
     bundled = ts.with_suffix(".qm")
-    if bundled.is_file() and (not ts.is_file() or bundled.stat().st_mtime >= ts.stat().st_mtime):
+    frozen = getattr(sys, "frozen", False)  # a bundle carries the .qm only (build.spec compiles it)
+    if bundled.is_file() and (frozen or not ts.is_file() or bundled.stat().st_mtime >= ts.stat().st_mtime):
         return bundled
     if not ts.is_file():
         log.warning("No translation file %s: the window stays in English", ts)

