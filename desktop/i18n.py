@@ -152,5 +152,5 @@ def uninstall(app: QCoreApplication) -> None:
         app.removeTranslator(translator)
         translator.deleteLater()
     if _current != "en":
-        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        QLocale.setDefault(QLocale.system())
     _current = "en"

@@ -11,6 +11,9 @@ import pytest
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # No OS keyring and no key from the environment: tests decide whether an answer endpoint exists.
 os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.null.Keyring"
+# Windows built by these tests are English whatever the machine's locale (app processes they start included);
+# tests/desktop/test_i18n.py installs Japanese explicitly.
+os.environ["TANSAKU_LANGUAGE"] = "en"
 
 DESKTOP_TESTS = Path(__file__).resolve().parent
 # Said by the offscreen platform plugin itself (it cannot raise or size real windows); not about our code.
