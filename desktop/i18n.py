@@ -141,7 +141,23 @@ def install(app: QCoreApplication, lang: str) -> str:
             log.info("Qt's own %s_%s.qm was not found; standard dialogs stay in English", catalog, lang)
     QLocale.setDefault(QLocale(lang))
     _current = lang
+    _warn_without_fonts(lang)
     return _current
+
+
+FONT_HINT = {
+    "ja": "install a Japanese font (Debian/Ubuntu: fonts-noto-cjk; Fedora: google-noto-sans-cjk-fonts)",
+}
+
+
+def _warn_without_fonts(lang: str) -> None:
+    """Qt takes fonts from the system (fontconfig on Linux) and ships none: say when no font can show the language."""
+    from PySide6.QtGui import QFontDatabase, QGuiApplication
+
+    if lang != "ja" or not isinstance(QCoreApplication.instance(), QGuiApplication):
+        return
+    if not QFontDatabase.families(QFontDatabase.WritingSystem.Japanese):
+        log.warning("No font for Japanese text on this system: %s", FONT_HINT[lang])
 
 
 def uninstall(app: QCoreApplication) -> None:

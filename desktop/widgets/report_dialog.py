@@ -167,7 +167,9 @@ class ReportDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)  # status words differ in length
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         header.resizeSection(0, 330)
         self.table.doubleClicked.connect(lambda index: open_file(self.model.outcome(index.row()).path))
         self.retry_button = QPushButton(translate("ReportDialog", "Retry failed"))

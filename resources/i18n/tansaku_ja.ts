@@ -115,15 +115,15 @@
     </message>
     <message>
         <source>Only folders can be added: {path} is not a folder.</source>
-        <translation>追加できるのはフォルダーだけです: {path} はフォルダーではありません。</translation>
+        <translation>追加できるのはフォルダーだけです:「{path}」はフォルダーではありません。</translation>
     </message>
     <message>
         <source>Removed {path} and its index.</source>
-        <translation>{path} とそのインデックスを削除しました。</translation>
+        <translation>「{path}」とそのインデックスを削除しました。</translation>
     </message>
     <message>
         <source>Indexing of {path} stopped; re-index to continue where it left off.</source>
-        <translation>{path} のインデックス作成を中断しました。再インデックスすると途中から再開します。</translation>
+        <translation>「{path}」のインデックス作成を中断しました。再インデックスすると途中から再開します。</translation>
     </message>
     <message>
         <source>{name}: {indexed} indexed, {unchanged} unchanged, {failed} failed.</source>
@@ -337,7 +337,7 @@
 {path}
 
 Its index is deleted; the files themselves are not touched.</source>
-        <translation>{name} を Tansaku から削除しますか?
+        <translation>「{name}」を Tansaku から削除しますか？
 
 {path}
 
@@ -463,11 +463,11 @@ Data: {data}</source>
     </message>
     <message>
         <source>Paused {name}</source>
-        <translation>{name} を一時停止中</translation>
+        <translation>「{name}」を一時停止中</translation>
     </message>
     <message>
         <source>Indexing {name}</source>
-        <translation>{name} をインデックス作成中</translation>
+        <translation>「{name}」をインデックス作成中</translation>
     </message>
     <message>
         <source>(+{n} queued)</source>
@@ -1021,7 +1021,7 @@ Data: {data}</source>
     </message>
     <message>
         <source>Removed what was left of the index of {folder}, a library you had removed.</source>
-        <translation>削除済みのライブラリ {folder} のインデックスの残りを削除しました。</translation>
+        <translation>削除済みのライブラリ「{folder}」に残っていたインデックスを削除しました。</translation>
     </message>
     <message>
         <source>Index repaired ({kind}).</source>

