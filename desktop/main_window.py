@@ -276,9 +276,9 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.models_label.setText(model_state_words(view.state))
         if view.device:
             fast = f" ({view.fast_path})" if view.fast_path else ""
-            self.device_label.setText(
-                translate("MainWindow", "Device: {device}").format(device=view.device.upper() + fast)
-            )
+            # before the models load, the device is the setting, "auto"
+            device = translate("MainWindow", "AUTO") if view.device == "auto" else view.device.upper()
+            self.device_label.setText(translate("MainWindow", "Device: {device}").format(device=device + fast))
         self.models_label.setToolTip(
             translate("MainWindow", "Embedding: {embedder}\nReranker: {reranker}").format(
                 embedder=model_name(self.controller.config.embed_model),

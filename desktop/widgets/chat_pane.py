@@ -37,8 +37,10 @@ def empty_html() -> str:
             "<p>Drag a folder onto this window, or press <b>Ctrl+O</b> to choose one. Tansaku indexes it and "
             "answers questions with the passages it used, numbered like [1].</p>",
         )
-        + f'<p><a href="{ADD_FOLDER_LINK}">{translate("ChatPane", "Add a folder…")}</a> &nbsp;·&nbsp; '
-        f'<a href="{SAMPLES_LINK}">{translate("ChatPane", "Try the sample documents")}</a></p>'
+        + translate(
+            "ChatPane",
+            '<p><a href="{add}">Add a folder…</a> &nbsp;·&nbsp; <a href="{samples}">Try the sample documents</a></p>',
+        ).format(add=ADD_FOLDER_LINK, samples=SAMPLES_LINK)
     )
 
 

@@ -18,15 +18,11 @@ def keyword_hint() -> str:
 
 def missing_text(view: ModelsView) -> str:
     models = ", ".join(f"<b>{html.escape(model_name(c.model))}</b> ({size(c.download_bytes)})" for c in view.missing)
-    return (
-        translate(
-            "ModelBanner",
-            "Tansaku needs its language models on this computer: {models}. Download them once (an interrupted "
-            "download resumes), or use folders you already have.",
-        ).format(models=models)
-        + " "
-        + keyword_hint()
-    )
+    return translate(
+        "ModelBanner",
+        "Tansaku needs its language models on this computer: {models}. Download them once (an interrupted "
+        "download resumes), or use folders you already have. {hint}",
+    ).format(models=models, hint=keyword_hint())
 
 
 class ModelBanner(QFrame):
@@ -96,7 +92,7 @@ class ModelBanner(QFrame):
             note = f"{html.escape(view.message)} " if view.message and view.cancelled else ""
             return note + missing_text(view)
         if view.state == "loading":
-            return translate("ModelBanner", "Loading the models…") + " " + keyword_hint()
+            return translate("ModelBanner", "Loading the models… {hint}").format(hint=keyword_hint())
         if view.state == "downloading":
             if view.download is None:
                 return translate("ModelBanner", "Starting the download…")

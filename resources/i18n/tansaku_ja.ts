@@ -34,6 +34,10 @@
         <translation>&lt;p&gt;フォルダーをこのウィンドウにドラッグするか、&lt;b&gt;Ctrl+O&lt;/b&gt; で選んでください。Tansaku がインデックスを作成し、質問には根拠となった箇所を [1] のような番号付きで示して答えます。&lt;/p&gt;</translation>
     </message>
     <message>
+        <source>&lt;p&gt;&lt;a href=&quot;{add}&quot;&gt;Add a folder…&lt;/a&gt; &amp;nbsp;·&amp;nbsp; &lt;a href=&quot;{samples}&quot;&gt;Try the sample documents&lt;/a&gt;&lt;/p&gt;</source>
+        <translation>&lt;p&gt;&lt;a href=&quot;{add}&quot;&gt;フォルダーを追加…&lt;/a&gt; &amp;nbsp;·&amp;nbsp; &lt;a href=&quot;{samples}&quot;&gt;サンプル文書を試す&lt;/a&gt;&lt;/p&gt;</translation>
+    </message>
+    <message>
         <source>&lt;p&gt;Type a question below. &lt;b&gt;Ctrl+L&lt;/b&gt; jumps here, &lt;b&gt;Esc&lt;/b&gt; stops.&lt;/p&gt;</source>
         <translation>&lt;p&gt;下の欄に質問を入力してください。&lt;b&gt;Ctrl+L&lt;/b&gt; で入力欄へ移動、&lt;b&gt;Esc&lt;/b&gt; で回答を中止します。&lt;/p&gt;</translation>
     </message>
@@ -348,6 +352,10 @@ Its index is deleted; the files themselves are not touched.</source>
         <translation>ライブラリを削除</translation>
     </message>
     <message>
+        <source>AUTO</source>
+        <translation>自動</translation>
+    </message>
+    <message>
         <source>Device: {device}</source>
         <translation>デバイス: {device}</translation>
     </message>
@@ -403,8 +411,8 @@ Data: {data}</source>
         <translation>その間もキーワード検索は使えます。</translation>
     </message>
     <message>
-        <source>Tansaku needs its language models on this computer: {models}. Download them once (an interrupted download resumes), or use folders you already have.</source>
-        <translation>Tansaku の言語モデルをこのコンピューターに用意する必要があります: {models}。一度ダウンロードするか (中断しても再開できます)、お手元のモデルフォルダーを指定してください。</translation>
+        <source>Tansaku needs its language models on this computer: {models}. Download them once (an interrupted download resumes), or use folders you already have. {hint}</source>
+        <translation>Tansaku の言語モデルをこのコンピューターに用意する必要があります: {models}。一度ダウンロードするか (中断しても再開できます)、お手元のモデルフォルダーを指定してください。{hint}</translation>
     </message>
     <message>
         <source>Download</source>
@@ -427,8 +435,8 @@ Data: {data}</source>
         <translation>再試行</translation>
     </message>
     <message>
-        <source>Loading the models…</source>
-        <translation>モデルを読み込んでいます…</translation>
+        <source>Loading the models… {hint}</source>
+        <translation>モデルを読み込んでいます…{hint}</translation>
     </message>
     <message>
         <source>Starting the download…</source>
