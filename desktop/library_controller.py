@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.engine_host import EngineHost, JobFailure, JobHandle
 from desktop.i18n import translate
+from desktop.words import plural
 from engine import ChangeBatch, FolderWatcher, IndexReport, LibraryInfo, Progress
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,11 @@ class LibraryController(QObject):
         if info is None or info.last_indexed is None and info.files == 0:
             return LibraryView(path, "new", info)
         if info.pending:
-            detail = translate("LibraryController", "{n} files not indexed yet").format(n=f"{info.pending:,}")
+            detail = plural(
+                info.pending,
+                translate("LibraryController", "{n} file not indexed yet"),
+                translate("LibraryController", "{n} files not indexed yet"),
+            )
             return LibraryView(path, "incomplete", info, detail)
         return LibraryView(path, "ready", info)
 

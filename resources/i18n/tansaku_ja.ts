@@ -114,6 +114,10 @@
         <translation>中断しました。再インデックスすると途中から再開します</translation>
     </message>
     <message>
+        <source>{n} file not indexed yet</source>
+        <translation>未インデックスのファイル {n} 件</translation>
+    </message>
+    <message>
         <source>{n} files not indexed yet</source>
         <translation>未インデックスのファイル {n} 件</translation>
     </message>
