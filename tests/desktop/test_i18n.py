@@ -135,6 +135,28 @@ def test_qm_is_compiled_into_the_cache_once_and_again_when_the_ts_changes(qapp, 
     assert i18n.qm_path("ja") == qm and qm.stat().st_mtime_ns != first
 
 
+def test_a_bundle_loads_its_compiled_qm_files_without_lrelease(qapp, tmp_path, monkeypatch):
+    """What build.spec lays out: resources/i18n holds tansaku_ja.qm and qtbase_ja.qm, no .ts and no lrelease."""
+    from PySide6.QtCore import QCoreApplication, QLibraryInfo
+
+    bundle = tmp_path / "resources" / "i18n"
+    bundle.mkdir(parents=True)
+    assert i18n.compile_ts(TS, bundle / "tansaku_ja.qm")
+    qt_dir = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))
+    (bundle / "qtbase_ja.qm").write_bytes((qt_dir / "qtbase_ja.qm").read_bytes())
+    monkeypatch.setattr(i18n, "ts_path", lambda lang: bundle / f"tansaku_{lang}.ts")
+    monkeypatch.setattr(i18n, "_qt_catalog_dirs", lambda: [bundle])
+    monkeypatch.setattr(i18n, "lrelease_command", lambda: None)
+    monkeypatch.setattr(i18n.sys, "frozen", True, raising=False)
+    try:
+        assert i18n.install(qapp, "ja") == "ja"
+        assert QCoreApplication.translate("LibraryPanel", "Libraries") == "ライブラリ"
+        assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "キャンセル"
+    finally:
+        i18n.uninstall(qapp)
+    assert QCoreApplication.translate("LibraryPanel", "Libraries") == "Libraries"
+
+
 def test_without_lrelease_the_window_stays_english_with_one_log_line(qapp, tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(i18n, "cache_dir", lambda: tmp_path / "cache")
     monkeypatch.setattr(i18n, "lrelease_command", lambda: None)
