@@ -100,13 +100,24 @@ def _loads(soname: str, dirs: Iterable[Path], load: Loader) -> bool:
     return False
 
 
+def _error_text(exc: BaseException) -> str:
+    """The loader's message, also where a frozen build re-raises it: PyInstaller's ctypes.CDLL raises its own
+    "Failed to load dynlib/dll …" error *from* the loader's, which alone names the missing file."""
+    texts: list[str] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(texts) < 5:
+        texts.append(str(seen))
+        seen = seen.__cause__ or seen.__context__
+    return "\n".join(texts)
+
+
 def missing_libraries(plugin: Path, load: Loader | None = None) -> list[str]:
     """The sonames the plugin cannot find, or [] when it loads (or fails for another reason: Qt then speaks)."""
     load = load or load_library
     try:
         load(str(plugin))
     except OSError as exc:
-        first = _NOT_FOUND.search(str(exc))
+        first = _NOT_FOUND.search(_error_text(exc))
         if first is None:
             return []
         dirs = _search_dirs(plugin)

@@ -112,6 +112,23 @@ def test_a_bundled_copy_counts_as_present(tmp_path: Path) -> None:
     assert sl.missing_libraries(plugin, load) == ["libxcb-xkb.so.1"]
 
 
+def test_a_frozen_builds_wrapped_loader_error_is_read_through(tmp_path: Path) -> None:
+    """PyInstaller's ctypes.CDLL raises "Failed to load dynlib/dll …" from the loader's error (seen in the bundle)."""
+    plugin = tmp_path / "libqxcb.so"
+
+    def load(name: str) -> object:
+        if name in (str(plugin), "libxcb-cursor.so.0"):
+            try:
+                raise OSError("libxcb-cursor.so.0: cannot open shared object file: No such file or directory")
+            except OSError as base_error:
+                raise OSError(f"Failed to load dynlib/dll {name!r}. Most likely this dynlib/dll was not found") from (
+                    base_error
+                )
+        return object()
+
+    assert sl.missing_libraries(plugin, load) == ["libxcb-cursor.so.0"]
+
+
 def test_other_load_failures_are_left_to_qt(tmp_path: Path) -> None:
     def load(name: str) -> object:
         raise OSError(f"{name}: undefined symbol: _ZN7QWidget5eventEP6QEvent, version Qt_6")
