@@ -23,7 +23,8 @@ pytestmark = [pytest.mark.packaging, pytest.mark.slow, pytest.mark.timeout(1800)
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD_DEB = ROOT / "resources" / "packaging" / "build_deb.sh"
-INSTALLED = [Path("/opt/tansaku"), Path("/usr/bin/tansaku"), Path("/usr/share/applications/tansaku.desktop")]
+ICON = Path("/usr/share/icons/hicolor/256x256/apps/tansaku.png")
+INSTALLED = [Path("/opt/tansaku"), Path("/usr/bin/tansaku"), Path("/usr/share/applications/tansaku.desktop"), ICON]
 
 
 def _dpkg_ready() -> str | None:
@@ -92,7 +93,7 @@ def _check_control(deb: Path) -> None:
 def _check_installed_files() -> None:
     assert Path("/usr/bin/tansaku").is_symlink() and os.path.realpath("/usr/bin/tansaku") == "/opt/tansaku/tansaku"
     assert os.access("/opt/tansaku/tansaku", os.X_OK)
-    assert Path("/usr/share/icons/hicolor/256x256/apps/tansaku.png").is_file()
+    assert ICON.is_file()
     entry = Path("/usr/share/applications/tansaku.desktop").read_text(encoding="utf-8")
     assert "Exec=tansaku %F" in entry and "Icon=tansaku" in entry
     if shutil.which("desktop-file-validate"):
