@@ -128,5 +128,9 @@ def test_deb_installs_runs_and_removes_cleanly(bundle: Path, tmp_path: Path, use
 
     assert [p for p in INSTALLED if os.path.lexists(p)] == []
     assert keep.read_text(encoding="utf-8") == "the user's index lives here\n"
+    # dpkg -r keeps the package's record ("config-files": it has maintainer scripts); purge leaves no trace either.
+    purged = subprocess.run(["dpkg", "--purge", "tansaku"], capture_output=True, text=True, timeout=300)
+    assert purged.returncode == 0, purged.stdout + purged.stderr
     status = subprocess.run(["dpkg-query", "-W", "-f=${Status}", "tansaku"], capture_output=True, text=True)
-    assert "installed" not in status.stdout.split()
+    assert "installed" not in status.stdout.split() and "config-files" not in status.stdout.split()
+    assert keep.read_text(encoding="utf-8") == "the user's index lives here\n"
