@@ -3,6 +3,7 @@
 Boot order (the window must appear before anything heavy loads):
 1. Parse the command line (folders to add, --data-dir, --store, --token) — no Qt yet. Logging redacts secrets;
    --token warns that the process list shows it (TANSAKU_STORE_TOKEN or the OS keyring keep it out of argv).
+   On X11, a missing system library of Qt's xcb plugin is named in one line (system_libraries), not a Qt abort.
 2. QApplication; palette and stylesheet follow the OS light/dark scheme.
 3. Settings (QSettings) -> EngineConfig, command-line values on top (not stored). No keyring call here: the
    engine reads the Milvus token from the keyring on its own thread when it connects. The window's language
@@ -27,6 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from desktop import system_libraries
 from engine import APP_NAME, secrets
 
 if TYPE_CHECKING:
@@ -61,6 +63,10 @@ def prepare(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     prepare(args)
+    missing = system_libraries.check_before_qt()
+    if missing:  # Qt would abort inside QApplication() with a message that names no package
+        print(missing, file=sys.stderr)
+        return system_libraries.EXIT_MISSING_LIBRARY
 
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication

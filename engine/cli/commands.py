@@ -158,11 +158,14 @@ def config_from_args(args: argparse.Namespace) -> EngineConfig:
 
 
 def configure_logging() -> None:
-    """Warnings and errors to stderr (as Python would print them anyway), with secrets redacted."""
+    """Warnings and errors to stderr (as Python would print them anyway), with secrets redacted; no library bars."""
     import logging
+
+    from engine.cli.quiet import quiet_library_progress_bars
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     secrets.install_log_redaction()
+    quiet_library_progress_bars()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

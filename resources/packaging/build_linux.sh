@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Build the Linux bundle: PyInstaller one-folder build, then dist/tansaku-linux-<arch>.tar.gz holding tansaku/ with
-# the executable, share/tansaku.desktop, share/tansaku.png and install.sh (adds the menu entry for the user).
+# the executable, share/tansaku.desktop, share/tansaku.png, share/system-libraries.txt and install.sh (adds the menu
+# entry for the user, and names missing system libraries). Where dpkg-deb exists, also dist/tansaku_<ver>_<arch>.deb
+# (build_deb.sh; SKIP_DEB=1 skips it).
 # An AppImage is made too, but only when appimagetool is on PATH (it is not packaged in Debian or on PyPI).
 #
 #   resources/packaging/build_linux.sh            # install the pinned dependencies, build, tarball into dist/
@@ -34,6 +36,7 @@ fi
 mkdir -p "$BUNDLE/share"
 cp "$PACKAGING/tansaku.desktop" "$BUNDLE/share/tansaku.desktop"
 cp "$ROOT/resources/icons/app/tansaku.png" "$BUNDLE/share/tansaku.png"
+"$PYTHON" -m desktop.system_libraries --table > "$BUNDLE/share/system-libraries.txt"
 install -m 755 "$PACKAGING/install.sh" "$BUNDLE/install.sh"
 
 # Prefer the parallel gzip when present; the result is an ordinary .tar.gz either way.
@@ -41,6 +44,10 @@ if command -v pigz >/dev/null 2>&1; then COMPRESS="pigz -6"; else COMPRESS="gzip
 tar -C "$DIST" -cf - tansaku | $COMPRESS > "$TARBALL.part"
 mv "$TARBALL.part" "$TARBALL"
 echo "bundle: $(du -sh "$BUNDLE" | cut -f1)  tarball: $(du -sh "$TARBALL" | cut -f1)  -> $TARBALL"
+
+if [ "${SKIP_DEB:-0}" != "1" ] && command -v dpkg-deb >/dev/null 2>&1; then
+    DIST="$DIST" WORK="$WORK" PYTHON="$PYTHON" "$PACKAGING/build_deb.sh" "$BUNDLE"
+fi
 
 if command -v appimagetool >/dev/null 2>&1; then
     APPDIR="$WORK/Tansaku.AppDir"

@@ -1,8 +1,9 @@
 """Builds the Linux one-folder bundle with PyInstaller and runs the frozen `tansaku --self-test` offscreen.
 
 Slow (a build takes minutes): run with `pytest -m packaging -s`. TANSAKU_BUNDLE_DIR=<dist>/tansaku reuses a build
-instead of building into a temp dir. Prints build time, bundle size, self-test time and, when the desktop app
-has Xvfb and xwininfo, the frozen app's start-to-window time.
+instead of building into a temp dir (the session's `bundle` fixture in conftest.py, shared with test_deb.py). Prints
+build time, bundle size, self-test time and, when the desktop app has Xvfb and xwininfo, the frozen app's
+start-to-window time.
 """
 
 from __future__ import annotations
@@ -42,38 +43,6 @@ def _frozen_env(tmp: Path) -> dict[str, str]:
     for key in ("HOME", "TMPDIR"):
         Path(env[key]).mkdir(parents=True, exist_ok=True)
     return env
-
-
-@pytest.fixture(scope="session")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The one-folder build: TANSAKU_BUNDLE_DIR if set, else a fresh PyInstaller build of build.spec."""
-    given = os.environ.get("TANSAKU_BUNDLE_DIR")
-    if given:
-        folder = Path(given)
-        assert (folder / EXE_NAME).is_file(), f"TANSAKU_BUNDLE_DIR has no {EXE_NAME}: {folder}"
-        print(f"\nreusing the bundle at {folder}")
-        return folder
-    pytest.importorskip("PyInstaller", reason="PyInstaller is not installed (pip install .[packaging])")
-    out = tmp_path_factory.mktemp("pyinstaller")
-    cmd = [
-        sys.executable,
-        "-m",
-        "PyInstaller",
-        "--noconfirm",
-        "--log-level",
-        "WARN",
-        "--distpath",
-        str(out / "dist"),
-        "--workpath",
-        str(out / "build"),
-        str(ROOT / "build.spec"),
-    ]
-    start = time.perf_counter()
-    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    assert result.returncode == 0, result.stdout[-5000:] + result.stderr[-10000:]
-    print(f"\nPyInstaller build: {elapsed:.0f} s")
-    return out / "dist" / "tansaku"
 
 
 def test_bundle_layout(bundle: Path) -> None:
