@@ -77,6 +77,34 @@ def test_markdown_offsets_survive_crlf_and_lone_cr() -> None:
     ]
 
 
+MOSTLY_HTML_MD = """---
+title: x
+---
+<h1 id="Guide" class="common-anchor-header">Guide<button class="anchor-icon"><svg><path d="M4 9h1"></path></svg>
+</button></h1><p>Milvus stores <code translate="no">VARCHAR</code> data.</p>
+<h2 id="Limits">Limits</h2><table><tr><th>Name</th><th>Max</th></tr><tr><td>dim</td><td>32,768</td></tr></table>
+
+A closing **markdown** paragraph.
+"""
+
+
+def test_mostly_html_markdown_reads_as_a_page_with_its_html_headings() -> None:
+    doc = markdown_document(MOSTLY_HTML_MD)
+    assert "<" not in doc.text and "anchor" not in doc.text and "M4 9h1" not in doc.text
+    assert "Milvus stores VARCHAR data." in doc.text
+    assert "dim | 32,768" in doc.text  # table rows keep their cells together
+    assert "A closing markdown paragraph." in doc.text
+    assert {s.headings for s in doc.sections} >= {("Guide",), ("Guide", "Limits")}
+    assert doc.kind == "markdown"
+    assert_sections_tile(doc)
+
+
+def test_markdown_with_a_little_html_keeps_its_original_text() -> None:
+    text = "# Guide\n\n" + "Plain words here. " * 40 + "\n\n<table><tr><td>a</td></tr></table>\n"
+    doc = markdown_document(text)
+    assert doc.text == text  # offsets still point into the file
+
+
 def test_pdf_has_one_section_per_page_joined_by_blank_lines(corpus: dict[str, Path]) -> None:
     doc = load_document(corpus["pdf"])
     assert [s.page for s in doc.sections] == [1, 2, 3]
@@ -220,10 +248,13 @@ def test_decode_bytes_calls_binary_binary(data: bytes) -> None:
         decode_bytes(data)
 
 
-def test_every_shared_milvus_doc_loads_quietly(shared_data: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    folder = shared_data / "milvus-docs-2.4.x-en"
+@pytest.mark.parametrize("language", ["en", "ja"])
+def test_every_shared_milvus_doc_loads_quietly(
+    shared_data: Path, capfd: pytest.CaptureFixture[str], language: str
+) -> None:
+    folder = shared_data / f"milvus-docs-2.4.x-{language}"
     if not folder.is_dir():
-        pytest.skip("milvus-docs-2.4.x-en is not present")
+        pytest.skip(f"{folder.name} is not present")
     loaded = skipped = 0
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         try:
@@ -232,6 +263,8 @@ def test_every_shared_milvus_doc_loads_quietly(shared_data: Path, capfd: pytest.
             skipped += 1
             continue
         assert_sections_tile(doc)
+        if language == "ja" and path.suffix == ".md":
+            assert "common-anchor-header" not in doc.text, path  # the rendered HTML's tags are gone
         loaded += 1
     assert loaded > 200
     assert skipped <= 5
