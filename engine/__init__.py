@@ -38,6 +38,7 @@ from engine.types import (
     Progress,
     QueryRewrite,
     Scores,
+    SearchHits,
 )
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "ModelLoadError",
     "Progress",
     "QueryRewrite",
+    "SearchHits",
     "Scores",
     "SearchFilters",
     "StoreError",
