@@ -7,6 +7,8 @@ thread); `ask`'s streaming part only touches the answerer and may run elsewhere.
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -293,6 +295,10 @@ class Engine:
         library = normalise_library(path)
         if not Path(library).is_dir():
             raise ConfigError(f"{library} is not a folder.")
+        # The same folder named in another Unicode normalisation (ガ as カ+゛, as macOS gives names) is the same library.
+        same = [known for known in self.manifest.library_paths() if _nfc(known) == _nfc(library)]
+        if same and Path(same[0]).is_dir() and os.path.samefile(same[0], library):
+            return same[0]
         self.manifest.add_library(library)
         return library
 
@@ -551,6 +557,10 @@ class Engine:
 
     def preview(self, question: str, hits: Sequence[Hit], *, history: Sequence[Turn] = (), searched_for: str = ""):
         return self.answerer.preview(question, list(hits), history=prior_turns(history), searched_for=searched_for)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 class _RerankerFailed(ModelLoadError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -112,6 +113,10 @@ class _Run:
         )
 
 
+def _nfc(path: str) -> str:
+    return unicodedata.normalize("NFC", path)
+
+
 class CountingTokenizer(TokenCounter, Protocol):
     """The embedder's token counter: token spans for chunking, and a count for the tokens/s figure."""
 
@@ -169,9 +174,12 @@ class Indexer:
         known = self.manifest.files(self.collection, library)
         excludes = self.manifest.get_excludes(library) + tuple(self.config.excludes)
         on_disk: dict[str, Path] = {str(p): p for p in walk_files(root, excludes)}
+        # Files are known by their names as listed on disk; a changed path reported in another Unicode normalisation
+        # (macOS hands out decomposed names, a watcher or a user may use composed ones) still means the same file.
+        only = None if only_paths is None else {_nfc(p) for p in only_paths}
         todo: list[FileOutcome] = []
         for path_str, path in on_disk.items():
-            if only_paths is not None and path_str not in only_paths:
+            if only is not None and _nfc(path_str) not in only:
                 continue
             fresh = self._stat_outcome(path_str, path, library)
             old = known.get(path_str)
@@ -179,7 +187,7 @@ class Indexer:
                 run.unchanged += 1
                 continue
             todo.append(fresh)
-        removed = [p for p in known if p not in on_disk and (only_paths is None or p in only_paths)]
+        removed = [p for p in known if p not in on_disk and (only is None or _nfc(p) in only)]
         return todo, removed
 
     @staticmethod
