@@ -113,6 +113,19 @@ class _Run:
         )
 
 
+UNDECODABLE_NAME = "file name is not valid UTF-8 (a legacy encoding such as Shift_JIS): rename the file to index it"
+
+
+def _storable(path: str) -> str:
+    """The path as the manifest and the store can hold it: bytes of a name that is not UTF-8 (os.fsdecode gives
+    them as lone surrogates, which SQLite and Milvus refuse) are written as \\xNN escapes."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
+
+
 def _nfc(path: str) -> str:
     return unicodedata.normalize("NFC", path)
 
@@ -173,7 +186,7 @@ class Indexer:
         library = run.library
         known = self.manifest.files(self.collection, library)
         excludes = self.manifest.get_excludes(library) + tuple(self.config.excludes)
-        on_disk: dict[str, Path] = {str(p): p for p in walk_files(root, excludes)}
+        on_disk: dict[str, Path] = {_storable(str(p)): p for p in walk_files(root, excludes)}
         # Files are known by their names as listed on disk; a changed path reported in another Unicode normalisation
         # (macOS hands out decomposed names, a watcher or a user may use composed ones) still means the same file.
         only = None if only_paths is None else {_nfc(p) for p in only_paths}
@@ -182,6 +195,8 @@ class Indexer:
             if only is not None and _nfc(path_str) not in only:
                 continue
             fresh = self._stat_outcome(path_str, path, library)
+            if path_str != str(path) and fresh.status != "failed":
+                fresh = replace(fresh, status="skipped", reason=UNDECODABLE_NAME)
             old = known.get(path_str)
             if old is not None and self._unchanged(old, fresh, path, retry_failed):
                 run.unchanged += 1
@@ -230,7 +245,7 @@ class Indexer:
 
     # -- load + chunk (worker threads) ----------------------------------------------------------
     def _load(self, pending: FileOutcome, counter) -> _Loaded:
-        if pending.status == "failed":
+        if pending.status in ("failed", "skipped"):
             return _Loaded(pending)
         path = Path(pending.path)
         try:

@@ -123,3 +123,27 @@ def test_folders_differing_only_in_normalisation_are_told_apart_by_identity(tmp_
         assert len(engine.libraries()) == 2
     finally:
         engine.close()
+
+
+def test_a_shift_jis_file_name_is_skipped_with_a_reason_not_a_crash(tmp_path: Path, tiny_models) -> None:
+    # Unzipping a Windows archive on Linux leaves names in Shift_JIS bytes; Python reads them as lone surrogates,
+    # which SQLite and Milvus refuse: one such file used to stop the whole run.
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "ok.md").write_text("# ok\n\nplain text ZZQ1 here\n", encoding="utf-8")
+    folder = os.fsencode(lib) + b"/" + "資料".encode("cp932")
+    os.mkdir(folder)
+    with open(folder + b"/" + "会議.txt".encode("cp932"), "wb") as fh:
+        fh.write("会議は ZZQ2 です。\n".encode("cp932"))
+    engine = open_engine(tiny_config(tmp_path / "data", tiny_models))
+    try:
+        library = engine.add_library(lib)
+        report = engine.index_library(library)
+        assert (report.files_indexed, report.files_skipped, report.files_failed) == (1, 1, 0)
+        (skipped,) = engine.report(statuses=["skipped"])
+        assert skipped.path == str(lib) + "/\\x8e\\x91\\x97\\xbf/\\x89\\xef\\x8bc.txt"
+        assert "not valid UTF-8" in skipped.reason
+        again = engine.index_library(library)
+        assert (again.files_indexed, again.files_unchanged, again.files_removed) == (0, 2, 0)
+    finally:
+        engine.close()
