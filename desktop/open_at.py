@@ -53,9 +53,11 @@ class Location:
 
 def line_of(path: str, char_start: int, text: str) -> int | None:
     """The 1-based line where a chunk starts in a text file: its first line found near `char_start`, else None."""
-    try:
-        content = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    from engine import EngineError, decode_bytes
+
+    try:  # decoded as the indexer decoded it: a Shift_JIS or EUC-JP file read as UTF-8 would match nothing
+        content = decode_bytes(Path(path).read_bytes())
+    except (OSError, EngineError):
         return None
     first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
     if not first:

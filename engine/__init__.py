@@ -23,6 +23,7 @@ from engine.errors import (
     StoreError,
     StoreLockedError,
 )
+from engine.ingest.sniff import decode_bytes
 from engine.ingest.watcher import ChangeBatch, FolderWatcher
 from engine.models.model_files import is_model_available, model_download_size
 from engine.selftest.run import run_self_test
@@ -38,6 +39,7 @@ from engine.types import (
     Progress,
     QueryRewrite,
     Scores,
+    SearchHits,
 )
 
 __all__ = [
@@ -66,6 +68,8 @@ __all__ = [
     "ModelLoadError",
     "Progress",
     "QueryRewrite",
+    "decode_bytes",
+    "SearchHits",
     "Scores",
     "SearchFilters",
     "StoreError",

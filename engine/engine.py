@@ -7,6 +7,8 @@ thread); `ask`'s streaming part only touches the answerer and may run elsewhere.
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -18,11 +20,21 @@ from engine.answer.secrets import resolve_store_token
 from engine.cancel import CancelToken
 from engine.chats import ChatStore, Turn
 from engine.config import EngineConfig
-from engine.errors import ConfigError, StoreError, StoreLockedError
+from engine.errors import ConfigError, ModelLoadError, StoreError, StoreLockedError
 from engine.ingest.manifest import Manifest
 from engine.ingest.reconcile import reconcile, recover
 from engine.store.filters import is_server_uri
-from engine.types import Answer, FileOutcome, Hit, IndexReport, LibraryInfo, Progress, QueryRewrite, Repair
+from engine.types import (
+    Answer,
+    FileOutcome,
+    Hit,
+    IndexReport,
+    LibraryInfo,
+    Progress,
+    QueryRewrite,
+    Repair,
+    SearchHits,
+)
 
 if TYPE_CHECKING:  # the real imports happen on first use, so that a window can appear before torch loads
     from filelock import BaseFileLock
@@ -283,6 +295,10 @@ class Engine:
         library = normalise_library(path)
         if not Path(library).is_dir():
             raise ConfigError(f"{library} is not a folder.")
+        # The same folder named in another Unicode normalisation (ガ as カ+゛, as macOS gives names) is the same library.
+        same = [known for known in self.manifest.library_paths() if _nfc(known) == _nfc(library)]
+        if same and Path(same[0]).is_dir() and os.path.samefile(same[0], library):
+            return same[0]
         self.manifest.add_library(library)
         return library
 
@@ -417,11 +433,29 @@ class Engine:
 
         fallback = self._serving_fallback()
         if fallback is not None:
-            return Retriever(self.config, fallback.store, fallback.loaded_embedder, lambda: self.reranker)
+            return Retriever(self.config, fallback.store, fallback.loaded_embedder, self._search_reranker)
         store = self.store(need_model=mode != "bm25")
         if store is None:
             raise StoreError("Nothing is indexed yet: add a folder first.")
-        return Retriever(self.config, store, lambda: self.embedder, lambda: self.reranker)
+        return Retriever(self.config, store, lambda: self.embedder, self._search_reranker)
+
+    def _search_reranker(self):
+        """The reranker for a search; a load failure is told apart from the embedder's, so search can go on."""
+        try:
+            return self.reranker
+        except ModelLoadError as exc:
+            raise _RerankerFailed(str(exc).split(". ")[0]) from exc
+
+    def reranker_unavailable(self) -> str:
+        """Why the reranker cannot rank right now without a download ("" when it can): search never waits for one."""
+        if self._reranker is not None and self._reranker.loaded:
+            return ""
+        from engine.models.model_files import is_model_available
+
+        model = self.config.rerank_model
+        if is_model_available(model, self.config.models_dir):
+            return ""
+        return f"{model} is not downloaded"
 
     # -- which index answers --------------------------------------------------------------------
     def _current_identity(self) -> serving.IndexIdentity | None:
@@ -447,8 +481,21 @@ class Engine:
         rerank: bool | None = None,
         filters=None,
         cancel: CancelToken | None = None,
-    ) -> list[Hit]:
-        return self._retriever(mode).search(question, k=k, mode=mode, rerank=rerank, filters=filters, cancel=cancel)
+    ) -> SearchHits:
+        """The top hits for a question. Never waits for the reranker: when its model is not on this machine, or does
+        not load, the hits are ranked by fusion and `SearchHits.rerank_unavailable` says why."""
+        retriever = self._retriever(mode)
+        unavailable = ""
+        if self.config.rerank if rerank is None else rerank:
+            unavailable = self.reranker_unavailable()
+            if not unavailable:
+                try:
+                    hits = retriever.search(question, k=k, mode=mode, rerank=True, filters=filters, cancel=cancel)
+                    return SearchHits(hits, reranked=True)
+                except _RerankerFailed as exc:
+                    unavailable = str(exc)
+        hits = retriever.search(question, k=k, mode=mode, rerank=False, filters=filters, cancel=cancel)
+        return SearchHits(hits, rerank_unavailable=unavailable)
 
     @property
     def answerer(self):
@@ -510,6 +557,14 @@ class Engine:
 
     def preview(self, question: str, hits: Sequence[Hit], *, history: Sequence[Turn] = (), searched_for: str = ""):
         return self.answerer.preview(question, list(hits), history=prior_turns(history), searched_for=searched_for)
+
+
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+class _RerankerFailed(ModelLoadError):
+    """The reranker failed to load during a search (the search goes on without it)."""
 
 
 def prior_turns(turns: Sequence[Turn]) -> tuple[PriorTurn, ...]:

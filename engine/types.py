@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 
@@ -214,3 +215,20 @@ class Repair:
     library: str | None
     count: int
     detail: str = ""
+
+
+class SearchHits(list[Hit]):
+    """`Engine.search`'s hits in rank order (a plain list to callers that need no more), and how they were ranked.
+
+    `reranked` is True when the reranker ordered them. `rerank_unavailable` is the reason it did not although it
+    was asked to (its model is not downloaded, or failed to load): the hits are then ranked by fusion, and the
+    caller says so once. It is "" when the reranker ran or was not asked for.
+    """
+
+    reranked: bool
+    rerank_unavailable: str
+
+    def __init__(self, hits: Iterable[Hit] = (), *, reranked: bool = False, rerank_unavailable: str = "") -> None:
+        super().__init__(hits)
+        self.reranked = reranked
+        self.rerank_unavailable = rerank_unavailable

@@ -30,6 +30,7 @@ from engine.cli.format import (
     outcome_text,
     patches_off_text,
     repair_text,
+    rerank_note,
     short,
     sources_text,
 )
@@ -255,10 +256,13 @@ def cmd_search(engine, args) -> int:
     rerank = False if args.no_rerank else None
     if args.rerank_model:
         engine.config = engine.config.with_changes(rerank_model=args.rerank_model)
+    noted = False
     for question in _questions(args.question):
         hits = engine.search(question, k=args.k, mode=args.mode, rerank=rerank, filters=_filters(args))
+        noted = noted or _note_rerank(engine, hits, args.mode)
         if args.json:
-            print(json.dumps({"question": question, "hits": [hit_json(h) for h in hits]}, ensure_ascii=False))
+            line = {"question": question, "hits": [hit_json(h) for h in hits], "reranked": hits.reranked}
+            print(json.dumps(line, ensure_ascii=False))
             sys.stdout.flush()
             continue
         if args.question == "-":
@@ -270,6 +274,15 @@ def cmd_search(engine, args) -> int:
     return 0
 
 
+def _note_rerank(engine, hits, mode: str) -> bool:
+    """Say once on stderr that the reranker was meant to run and could not (the hits are ranked by fusion)."""
+    if not hits.rerank_unavailable:
+        return False
+    c = engine.config
+    print(rerank_note(hits.rerank_unavailable, mode, c.rerank_model, c.models_dir), file=sys.stderr)
+    return True
+
+
 def cmd_ask(engine, args) -> int:
     from dataclasses import replace
 
@@ -279,13 +292,14 @@ def cmd_ask(engine, args) -> int:
     if args.rerank_model:
         engine.config = engine.config.with_changes(rerank_model=args.rerank_model)
     chat = _open_chat(engine, args.chat) if args.chat else None
-    code = 0
+    code, noted = 0, False
     for question in _questions(args.question):
         if chat is None or (args.question == "-" and not args.chat):
             chat = new_chat()  # each question stands alone unless --chat says which chat it continues
         history = chat.turns
         rewrite = engine.rewrite_query(question, history, use_llm=not args.dry_run)
         hits = engine.search(rewrite.query, k=args.k, mode=args.mode, rerank=rerank, filters=_filters(args))
+        noted = noted or _note_rerank(engine, hits, args.mode)
         if args.dry_run:
             _print_preview(engine.preview(question, hits, history=history, searched_for=rewrite.query), args.json)
             continue
@@ -329,7 +343,12 @@ def _ask_one(engine, question: str, hits, as_json: bool, *, history=(), searched
 
     answer = engine.ask(question, hits=hits, on_token=on_token, cancel=cancel, history=history)
     if as_json:
-        print(json.dumps(dict(answer_json(answer), searched_for=searched_for or question), ensure_ascii=False))
+        reranked = getattr(hits, "reranked", False)
+        print(
+            json.dumps(
+                dict(answer_json(answer), searched_for=searched_for or question, reranked=reranked), ensure_ascii=False
+            )
+        )
     else:
         if not streamed and answer.text:
             print(answer.text)

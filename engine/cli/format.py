@@ -31,6 +31,22 @@ def hit_json(hit: Hit) -> dict:
     }
 
 
+_RANKED_BY = {"hybrid": "keyword + meaning", "bm25": "keyword", "dense": "meaning"}
+
+
+def rerank_note(reason: str, mode: str, model: str, models_dir: Path) -> str:
+    """The one stderr line for a search ranked without the reranker it was meant to use, and how to get it."""
+    get = (
+        f"get it with `huggingface-cli download {model} --cache-dir {models_dir}` or --rerank-model DIR"
+        if "/" in model and not Path(model).expanduser().exists()
+        else "pass a folder holding the reranker with --rerank-model DIR"
+    )
+    return (
+        f"tansaku: reranker not available ({reason}): ranked by {_RANKED_BY.get(mode, mode)}; "
+        f"{get}; --no-rerank silences this note"
+    )
+
+
 def location(hit: Hit) -> str:
     c = hit.chunk
     return f"{c.path}:{c.page}" if c.page is not None else c.path

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Protocol
 
+from engine.ingest import cjk_boundaries as cjk
 from engine.types import Document, Section
 
 # Cuts may move back this share of the window to land on a paragraph or sentence boundary.
@@ -153,14 +154,20 @@ def _mid_word(text: str, tokens: list[tuple[int, int]], j: int) -> bool:
 
 
 def _boundary_rank(text: str, tokens: list[tuple[int, int]], j: int) -> int:
-    """How good a cut before token j is: 3 paragraph break, 2 sentence end or line break, 1 between words, 0 inside
-    a word (re-tokenizing a cut word can cost an extra token)."""
+    """How good a cut before token j is (the next chunk would start there): PARAGRAPH break, SENTENCE end or line
+    break, WORD start, MID_WORD (re-tokenizing a cut word can cost an extra token). Next to CJK text the ranks come
+    from cjk_boundaries, which adds CLAUSE and BAD; elsewhere they are what they always were."""
     between = text[tokens[j - 1][0] : tokens[j][0]]
     if "\n\n" in between or "\n\r\n" in between:
-        return 3
+        return cjk.PARAGRAPH
+    before, first = cjk.edges(text, tokens[j][0], tokens[j][1])
+    if cjk.in_cjk_context(text, before, first):
+        if tokens[j - 1][1] > tokens[j][0]:
+            return cjk.BAD  # inside a character that byte-level tokens split
+        return cjk.cjk_rank(text, before, first, tokens[j][1])
     if "\n" in between or between.rstrip().endswith(_SENTENCE_END):
-        return 2
-    return 0 if _mid_word(text, tokens, j) else 1
+        return cjk.SENTENCE
+    return cjk.MID_WORD if _mid_word(text, tokens, j) else cjk.WORD
 
 
 def _cut(text: str, tokens: list[tuple[int, int]], start: int, max_tokens: int) -> int:
@@ -169,23 +176,50 @@ def _cut(text: str, tokens: list[tuple[int, int]], start: int, max_tokens: int) 
     if end >= len(tokens):
         return len(tokens)
     earliest = max(start + 1, end - int(max_tokens * BOUNDARY_SEARCH))
-    best, best_rank = end, -1
+    best, best_rank = end, cjk.BAD - 1
     for j in range(end, earliest - 1, -1):
         rank = _boundary_rank(text, tokens, j)
         if rank > best_rank:
             best, best_rank = j, rank
-            if rank == 3:
+            if rank == cjk.PARAGRAPH:
                 break
     return best
 
 
-def _next_start(text: str, tokens: list[tuple[int, int]], start: int, end: int, overlap: int) -> int:
-    """Where the next window begins: `overlap` tokens back, moved further back to the start of a word."""
+def _next_start(text: str, tokens: list[tuple[int, int]], start: int, end: int, overlap: int, max_tokens: int) -> int:
+    """Where the next window begins: `overlap` tokens back, moved further back to the start of a word. In CJK text,
+    moved to the nearest sentence start, looking back as far as half a window (see _cjk_next_start)."""
     nxt = max(end - overlap, start + 1)
+    reach = max(2 * overlap, max_tokens // 2) if overlap else 0
+    low = max(start + 1, end - reach)
+    if low < end and cjk.has_cjk_text(text[tokens[low][0] : tokens[end - 1][1]]):
+        return _cjk_next_start(text, tokens, low, nxt, end)
     floor = max(start + 1, nxt - MAX_WORD_TOKENS)
     while nxt > floor and _mid_word(text, tokens, nxt):
         nxt -= 1
     return nxt if not _mid_word(text, tokens, nxt) else max(end - overlap, start + 1)
+
+
+def _cjk_next_start(text: str, tokens: list[tuple[int, int]], low: int, target: int, end: int) -> int:
+    """The best-ranked start in [low, end] (a sentence start if there is one; a paragraph counts as one), with some
+    overlap if it can (`end` itself only when the cut is the only sentence start), the nearest to `target`."""
+
+    def key(j: int) -> tuple[int, bool, int, bool]:
+        return _start_rank(text, tokens, j), j < end, -abs(j - target), j <= target
+
+    return max(range(low, end + 1), key=key)
+
+
+def _start_rank(text: str, tokens: list[tuple[int, int]], j: int) -> int:
+    """_boundary_rank for a chunk start, capped at SENTENCE; in English text inside CJK text (markup, links) only a
+    line start or . ! ? before a space count as sentence starts (not the colon in "https://")."""
+    rank = min(_boundary_rank(text, tokens, j), cjk.SENTENCE)
+    if rank < cjk.SENTENCE:
+        return rank
+    before, first = cjk.edges(text, tokens[j][0], tokens[j][1])
+    if cjk.in_cjk_context(text, before, first) or "\n" in text[before:first]:
+        return rank
+    return rank if before < first and text[before - 1] in ".!?" else cjk.WORD
 
 
 def _overflow(text: str, start: int, end: int, counter: TokenCounter, max_tokens: int) -> int:
@@ -211,7 +245,7 @@ def _windows(
         windows.append((start, end))
         if end >= len(tokens):
             return windows
-        start = _next_start(text, tokens, start, end, overlap)
+        start = _next_start(text, tokens, start, end, overlap, max_tokens)
 
 
 def _shrink_to_fit(
@@ -228,6 +262,7 @@ def _shrink_to_fit(
 
 def _span(text: str, start: int, end: int, page: int | None, headings: tuple[str, ...]) -> ChunkSpan | None:
     start, end = _strip(text, start, end)
+    start = cjk.trim_start(text, start, end)
     if start >= end:
         return None
     return ChunkSpan(text[start:end], start, end, page, headings)

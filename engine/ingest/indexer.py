@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -112,6 +113,23 @@ class _Run:
         )
 
 
+UNDECODABLE_NAME = "file name is not valid UTF-8 (a legacy encoding such as Shift_JIS): rename the file to index it"
+
+
+def _storable(path: str) -> str:
+    """The path as the manifest and the store can hold it: bytes of a name that is not UTF-8 (os.fsdecode gives
+    them as lone surrogates, which SQLite and Milvus refuse) are written as \\xNN escapes."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
+
+
+def _nfc(path: str) -> str:
+    return unicodedata.normalize("NFC", path)
+
+
 class CountingTokenizer(TokenCounter, Protocol):
     """The embedder's token counter: token spans for chunking, and a count for the tokens/s figure."""
 
@@ -168,18 +186,23 @@ class Indexer:
         library = run.library
         known = self.manifest.files(self.collection, library)
         excludes = self.manifest.get_excludes(library) + tuple(self.config.excludes)
-        on_disk: dict[str, Path] = {str(p): p for p in walk_files(root, excludes)}
+        on_disk: dict[str, Path] = {_storable(str(p)): p for p in walk_files(root, excludes)}
+        # Files are known by their names as listed on disk; a changed path reported in another Unicode normalisation
+        # (macOS hands out decomposed names, a watcher or a user may use composed ones) still means the same file.
+        only = None if only_paths is None else {_nfc(p) for p in only_paths}
         todo: list[FileOutcome] = []
         for path_str, path in on_disk.items():
-            if only_paths is not None and path_str not in only_paths:
+            if only is not None and _nfc(path_str) not in only:
                 continue
             fresh = self._stat_outcome(path_str, path, library)
+            if path_str != str(path) and fresh.status != "failed":
+                fresh = replace(fresh, status="skipped", reason=UNDECODABLE_NAME)
             old = known.get(path_str)
             if old is not None and self._unchanged(old, fresh, path, retry_failed):
                 run.unchanged += 1
                 continue
             todo.append(fresh)
-        removed = [p for p in known if p not in on_disk and (only_paths is None or p in only_paths)]
+        removed = [p for p in known if p not in on_disk and (only is None or _nfc(p) in only)]
         return todo, removed
 
     @staticmethod
@@ -222,7 +245,7 @@ class Indexer:
 
     # -- load + chunk (worker threads) ----------------------------------------------------------
     def _load(self, pending: FileOutcome, counter) -> _Loaded:
-        if pending.status == "failed":
+        if pending.status in ("failed", "skipped"):
             return _Loaded(pending)
         path = Path(pending.path)
         try:

@@ -1,8 +1,9 @@
-"""Turn raw file bytes into text, or decide they are binary: BOMs first, then UTF-8, then charset-normalizer."""
+"""Turn raw file bytes into text, or decide they are binary: BOMs, ISO-2022-JP, UTF-8, Japanese, charset-normalizer."""
 
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 
 from engine.errors import SkipFile
@@ -43,6 +44,23 @@ _SIGNATURES = (
     b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xfe\xed\xfa", b"\xce\xfa\xed\xfe", b"\xcf\xfa\xed\xfe",
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"SQLite format 3\x00", b"%PDF-",
 )  # fmt: skip
+
+
+# ISO-2022-JP is 7-bit: valid ASCII and UTF-8, so it must be recognised by its escape sequences before UTF-8 is
+# tried. Designations of JIS X 0208 (ESC $ B, ESC $ @), JIS X 0212/0213 (ESC $ ( D/O/Q) and JIS X 0201 (ESC ( J/I).
+_ISO2022_JP_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b$(D", b"\x1b$(O", b"\x1b$(Q", b"\x1b(J", b"\x1b(I")
+# Tried strictly in this order: the plain codec first, then the supersets that add half-width katakana and JIS X 0213.
+_ISO2022_JP_CODECS = ("iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2", "iso2022_jp_2004")
+# Shift_JIS (as CP932, its Windows superset) and EUC-JP. EUC-JP shares its byte ranges with GB2312/GBK/EUC-KR, so a
+# chaos-based detector picks Chinese for short Japanese files; kana settle it (see _japanese).
+_JAPANESE_CODECS = ("cp932", "euc_jp")
+# Share of kana (hiragana and full-width katakana) among the non-ASCII characters above which a strict Japanese
+# decode is believed. Japanese prose, even kanji-heavy legal text, is over a third kana; the same bytes read as
+# Japanese from Chinese, Korean or Western code pages give almost none (GB2312 and EUC-KR put kana in rows that
+# Chinese and Korean text do not use, and CP932 reads their lead bytes as half-width katakana, which do not count).
+MIN_KANA_SHARE = 0.2
+MIN_KANA = 2
+_KANA = re.compile("[\u3041-\u3096\u30a1-\u30fa\u30fc]")
 
 
 @dataclass(frozen=True)
@@ -175,12 +193,51 @@ def _stray_nuls(total: int, start: bytes | str) -> tuple[str, ...]:
     return (f"{total:,} stray NUL byte{'' if total == 1 else 's'} removed",)
 
 
+def _iso2022_jp(data: bytes) -> str | None:
+    """The text of 7-bit ISO-2022-JP data (mail-era Japanese), or None when the bytes are not that."""
+    if not any(esc in data for esc in _ISO2022_JP_ESCAPES) or max(data) >= 0x80:
+        return None
+    for codec in _ISO2022_JP_CODECS:
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _kana_share(text: str) -> tuple[int, float]:
+    wide = sum(1 for ch in text if ord(ch) > 0x7F)
+    kana = len(_KANA.findall(text))
+    return kana, (kana / wide if wide else 0.0)
+
+
+def _japanese(data: bytes) -> str | None:
+    """Shift_JIS/CP932 or EUC-JP text when the bytes decode strictly in one of them and read as Japanese (kana).
+
+    A statistical detector can be wrong on a few lines of Japanese (EUC-JP read as GB18030, both valid); a strict
+    decode plus kana is a sharper test. When both codecs decode, the one with more kana wins.
+    """
+    best: tuple[int, str] | None = None
+    for codec in _JAPANESE_CODECS:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        kana, share = _kana_share(text[: SNIFF_BYTES * 4])
+        if kana >= MIN_KANA and share >= MIN_KANA_SHARE and (best is None or kana > best[0]):
+            best = (kana, text)
+    return best[1] if best else None
+
+
 def _decode_bomless(data: bytes, hint: str | None) -> str:
+    jis = _iso2022_jp(data)
+    if jis is not None:
+        return jis
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    text = _hinted(data, hint) or _lenient_utf8(data) or _detected(data)
+    text = _hinted(data, hint) or _lenient_utf8(data) or _japanese(data) or _detected(data)
     if text is None:
         raise SkipFile(BINARY)
     return text

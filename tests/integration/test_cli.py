@@ -59,6 +59,7 @@ def test_cli_contract(tmp_path: Path, tiny_models) -> None:
     results = [json.loads(line) for line in lines]
     assert [r["question"] for r in results] == ["ZX1Q2", "object storage", "ZX3Q0"]
     for r in results:
+        assert r["reranked"] is True  # the tiny reranker is given
         assert r["hits"] and {"path", "page", "heading", "text", "scores"} <= r["hits"][0].keys()
         assert Path(r["hits"][0]["path"]).is_absolute()
     bm25 = json.loads(run_cli(["search", "ZX1Q2", "--json", "--mode", "bm25", "--no-rerank"], data, tiny_models).stdout)
@@ -67,6 +68,42 @@ def test_cli_contract(tmp_path: Path, tiny_models) -> None:
     run_cli(["remove", str(lib)], data, tiny_models)
     status = json.loads(run_cli(["status", "--json"], data, tiny_models).stdout)
     assert status["files"] == 0 and status["libraries"] == []
+
+
+@pytest.mark.slow
+def test_search_and_ask_without_the_reranker_rank_by_fusion_with_one_note(tmp_path: Path, tiny_models) -> None:
+    lib = write_library(tmp_path / "lib", n_files=3)
+    data = tmp_path / "data"
+    run_cli(["index", str(lib)], data, tiny_models)
+    # The default reranker (a Hugging Face id) is not in this fresh data folder's model cache, and the hub is offline.
+    base = [sys.executable, "-m", "engine.cli"]
+    models = ["--data-dir", str(data), "--embed-model", str(tiny_models.embed_dir), "--device", "cpu"]
+    env = dict(os.environ, HF_HUB_OFFLINE="1")
+
+    def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run(
+            [*base, *args, *models], input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300
+        )
+        assert proc.returncode == 0, proc.stderr
+        return proc
+
+    out = cli("search", "-", "--json", "-k", "3", stdin="ZX1Q2\nobject storage\n")
+    results = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [r["reranked"] for r in results] == [False, False]
+    assert "ZX1Q2" in results[0]["hits"][0]["text"] and all(r["hits"] for r in results)
+    assert all(h["scores"]["rerank"] is None and h["scores"]["fused"] is not None for r in results for h in r["hits"])
+    # Only the note's line: transformers' "Loading weights" bars on stderr are issue 14's other item.
+    note = [line for line in out.stderr.splitlines() if "rerank" in line]
+    assert len(note) == 1, out.stderr
+    assert "reranker not available" in note[0] and "ranked by keyword + meaning" in note[0]
+    assert "Qwen/Qwen3-Reranker-0.6B" in note[0] and "--no-rerank" in note[0]
+
+    text = cli("search", "ZX2Q1", "--mode", "bm25")
+    assert "ZX2Q1" in text.stdout and text.stderr.count("ranked by keyword;") == 1
+    assert "rerank" not in cli("search", "ZX2Q1", "--no-rerank").stderr
+    dry = cli("ask", "Where is ZX0Q3?", "--dry-run", "--json")
+    assert "ZX0Q3" in json.dumps(json.loads(dry.stdout)["messages"])
+    assert dry.stderr.count("reranker not available") == 1
 
 
 def test_status_names_patches_that_are_off(tmp_path: Path, tiny_models, monkeypatch: pytest.MonkeyPatch) -> None:
