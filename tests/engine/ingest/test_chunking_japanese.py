@@ -129,6 +129,7 @@ def test_all_japanese_docs_measure_above_the_floor(shared_data: Path) -> None:
     if not folder.is_dir():
         pytest.skip("milvus-docs-2.4.x-ja is not present")
     result = measure(folder, "regex")
-    # Measured 1.000 (0.062 before sentence-true chunking); see tests/quality/ja_chunk_starts.py.
-    assert result["files"] == 270 and result["judged_chunks"] > 1000
+    # Measured 1.000 (0.062 before sentence-true chunking); see tests/quality/ja_chunk_starts.py. 499 continuing
+    # Japanese chunks are judged since mostly-HTML markdown is read as text (5286 chunks of tag soup before).
+    assert result["files"] == 270 and result["judged_chunks"] > 400
     assert result["sentence_start_share"] >= 0.99 and result["bad_first_char"] == 0
