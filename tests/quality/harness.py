@@ -1,6 +1,6 @@
 """Retrieval quality through the real pipeline: index a corpus folder with an Engine, score file-level rankings.
 
-    python -m tests.quality.harness --corpus milvus|scifact [--model DIR] [--limit-queries N]
+    python -m tests.quality.harness --corpus milvus|milvus-ja|scifact [--model DIR] [--limit-queries N]
     python -m tests.quality.harness --corpus milvus-followups --no-rerank [--variants]   (see followups.py)
 
 prints a markdown table of hit@1/5/10, MRR@10 and nDCG@10 for dense, bm25, hybrid and hybrid+rerank. Rankings are
@@ -22,7 +22,7 @@ from pathlib import Path
 from engine.config import EngineConfig
 from engine.engine import Engine
 from engine.types import Hit, Progress
-from tests.quality.corpora import Corpus, Question, milvus_corpus, scifact_corpus
+from tests.quality.corpora import Corpus, Question, milvus_corpus, milvus_ja_corpus, scifact_corpus
 from tests.quality.metrics import Metrics, dedupe, score_runs
 
 MODES = ("dense", "bm25", "hybrid", "hybrid+rerank")
@@ -138,6 +138,8 @@ def markdown_table(results: dict[str, Metrics], labels: dict[str, str] | None = 
 def load_corpus(name: str, work_dir: Path, limit: int | None) -> Corpus:
     if name == "milvus":
         return milvus_corpus(limit)
+    if name == "milvus-ja":
+        return milvus_ja_corpus(limit)
     if name == "scifact":
         return scifact_corpus(work_dir, limit)
     raise ValueError(f"unknown corpus {name!r}")
@@ -162,7 +164,7 @@ def tiny_reranker(work_dir: Path) -> Path:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tests.quality.harness", description=__doc__.split("\n")[0])
-    p.add_argument("--corpus", choices=("milvus", "scifact", "milvus-followups"), required=True)
+    p.add_argument("--corpus", choices=("milvus", "milvus-ja", "scifact", "milvus-followups"), required=True)
     p.add_argument("--model", type=Path, help="embedding model folder (default: all-MiniLM-L6-v2)")
     p.add_argument("--rerank-model", type=Path, help="reranker folder (default: a tiny random one, plumbing only)")
     p.add_argument("--no-rerank", action="store_true", help="skip hybrid+rerank")
