@@ -83,6 +83,17 @@ def record(manifest: Manifest, identity: IndexIdentity) -> None:
     manifest.set_meta(SERVING_KEY, identity.to_json())
 
 
+def is_outdated(identity: IndexIdentity) -> bool:
+    """Whether the index's collection has an older row layout (e.g. BM25 over unsegmented text, before schema 2)."""
+    from engine.store.schema import LEGACY_SCHEMAS, SCHEMA_VERSION, collection_name_for
+
+    return any(
+        identity.collection == collection_name_for(identity.embed_model, identity.dims, schema)
+        for schema in LEGACY_SCHEMAS
+        if schema != SCHEMA_VERSION
+    )
+
+
 class Fallback:
     """The previous index and its embedding model (loaded on the first query that needs it)."""
 
@@ -121,9 +132,12 @@ class ServingIndex:
         Promotes `current` (records it as the one that answers) as soon as it is complete.
         """
         if current is not None and is_complete(manifest, current.collection):
-            if recorded(manifest) != current:
-                record(manifest, current)
+            previous = recorded(manifest)
             self.drop()
+            if previous != current:
+                record(manifest, current)
+                if previous is not None and is_outdated(previous):
+                    self._retire(manifest, previous)
             return None
         previous = recorded(manifest)
         if current is None and previous is not None and self._is_configured(previous):
@@ -144,19 +158,39 @@ class ServingIndex:
         if fallback is not None:
             fallback.store.close()
 
+    def _retire(self, manifest: Manifest, identity: IndexIdentity) -> None:
+        """Drop an index of an outdated row layout once its successor answers: nothing can ever search it again.
+
+        (An index of another model is kept: switching back to that model reuses it.) Best effort: a failure only
+        leaves the old collection on disk.
+        """
+        store = self._store_for(identity)
+        try:
+            store.open(create=False)
+            store.drop_collection()
+        except StoreError:
+            return
+        finally:
+            store.close()
+        manifest.forget_collection(identity.collection)
+        manifest.delete_meta_where(lambda key: key.startswith(_complete_key(identity.collection, "")))
+
+    def _store_for(self, identity: IndexIdentity) -> Any:
+        from engine.store.chunk_store import ChunkStore
+
+        return ChunkStore(
+            self._config.milvus_uri,
+            token=resolve_store_token(self._config.store_uri, self._config.store_token),
+            collection=identity.collection,
+            dims=identity.dims,
+            model_name=identity.embed_model,
+        )
+
     def _is_configured(self, identity: IndexIdentity) -> bool:
         return identity.embed_model == self._config.embed_model and identity.dims_setting == self._config.dims
 
     def _open(self, manifest: Manifest, previous: IndexIdentity) -> Fallback | None:
-        from engine.store.chunk_store import ChunkStore
-
-        store = ChunkStore(
-            self._config.milvus_uri,
-            token=resolve_store_token(self._config.store_uri, self._config.store_token),
-            collection=previous.collection,
-            dims=previous.dims,
-            model_name=previous.embed_model,
-        )
+        store = self._store_for(previous)
         try:
             store.open(create=False)
             reconcile(manifest, store, previous.collection)  # it answers: it must agree with the manifest too

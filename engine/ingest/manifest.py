@@ -243,3 +243,8 @@ class Manifest:
     def delete(self, collection: str, path: str) -> None:
         with self._lock:
             self._db.execute("DELETE FROM files WHERE collection = ? AND path = ?", (collection, path))
+
+    def forget_collection(self, collection: str) -> None:
+        """Every file record of a collection that was dropped (an index of an outdated row layout)."""
+        with self._lock:
+            self._db.execute("DELETE FROM files WHERE collection = ?", (collection,))

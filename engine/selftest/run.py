@@ -94,6 +94,16 @@ def _check_samples() -> str:
     return f"{len(files)} files in {folder}"
 
 
+def _check_japanese_segmentation() -> str:
+    """SudachiPy and its dictionary (sudachidict_core's system.dic) must be bundled: Japanese BM25 depends on them."""
+    from engine.store.segment import segment
+
+    words = segment("東京都でパーティションを作成しました").split()
+    if "東京都" not in words or "パーティション" not in words:
+        raise StepFailed(f"Japanese text was segmented as {words}")
+    return " ".join(words)
+
+
 def _check_milvus_lite(tmp: Path) -> str:
     from pymilvus import MilvusClient
 
@@ -171,6 +181,7 @@ def _steps(run: _Run, extra_checks: Sequence[Check]) -> list[Check]:
         ("package metadata", _check_metadata),
         ("pdfium native library", _check_pdfium),
         ("bundled sample documents", _check_samples),
+        ("Japanese word segmentation", _check_japanese_segmentation),
         ("open Milvus Lite", lambda: _check_milvus_lite(run.tmp)),
         ("build tiny Qwen3 embedding model", run.build_model),
         ("index sample documents", run.index),

@@ -13,6 +13,7 @@ from engine.errors import StoreError
 from engine.store.filters import SearchFilters, build_filter, file_id_for, is_server_uri, quote
 from engine.store.rows import normalised, to_chunk, to_row
 from engine.store.schema import (
+    LEGACY_SCHEMAS,
     OUTPUT_FIELDS,
     PROP_DIMS,
     PROP_MODEL,
@@ -26,6 +27,7 @@ from engine.store.schema import (
     dims_of,
     properties_for,
 )
+from engine.store.segment import segment
 from engine.types import Chunk, Hit, Scores, StoredFile
 
 __all__ = ["ChunkStore", "SearchFilters", "file_id_for"]
@@ -75,12 +77,18 @@ class ChunkStore:
         self._lite_key: str | None = None
         self._pending = 0
         self.lite_speedups = False  # set by open(): whether Lite's BM25 runs the vectorised code
+        self.layout = SCHEMA_VERSION  # set by open(): the collection's row layout (an old index keeps its own)
 
     # ---- lifecycle -------------------------------------------------------------------------------------------
 
     @property
     def is_lite(self) -> bool:
         return not is_server_uri(self.uri)
+
+    @property
+    def segmented(self) -> bool:
+        """Whether BM25 reads word-segmented text (layout 2+): queries must then be segmented the same way."""
+        return self.layout not in LEGACY_SCHEMAS
 
     @property
     def is_open(self) -> bool:
@@ -188,6 +196,7 @@ class ChunkStore:
                 # Lite records the index at once; pymilvus would still poll it with 0.5 s sleeps (sync=True).
                 client.create_index(name, build_index_params(client), sync=not self.is_lite)
                 client.load_collection(name)
+                self.layout = SCHEMA_VERSION
                 return
             description = client.describe_collection(name)
         stored_dims = dims_of(description)
@@ -200,11 +209,14 @@ class ChunkStore:
         stored_model = props.get(PROP_MODEL)
         if stored_model is not None and stored_model != self.model_name:
             raise StoreError(f"collection {name} was built with {stored_model}, not {self.model_name}")
-        if props.get(PROP_SCHEMA, SCHEMA_VERSION) != SCHEMA_VERSION:
+        layout = str(props.get(PROP_SCHEMA, SCHEMA_VERSION))
+        # An older layout is read (and its rows deleted) as the fallback while its successor fills; never written.
+        if layout != SCHEMA_VERSION and (create or layout not in LEGACY_SCHEMAS):
             raise StoreError(
-                f"collection {name} has row layout {props[PROP_SCHEMA]}, this version uses {SCHEMA_VERSION}; "
+                f"collection {name} has row layout {layout}, this version uses {SCHEMA_VERSION}; "
                 "drop it and index again"
             )
+        self.layout = layout
         with _errors("load the collection"):
             client.load_collection(name)
 
@@ -215,7 +227,11 @@ class ChunkStore:
         if not chunks:
             return
         matrix = None if vectors is None else self._as_matrix(vectors, len(chunks))
-        rows = [to_row(chunk, None if matrix is None else matrix[i], self.dims) for i, chunk in enumerate(chunks)]
+        segmented = self.segmented
+        rows = [
+            to_row(chunk, None if matrix is None else matrix[i], self.dims, segmented=segmented)
+            for i, chunk in enumerate(chunks)
+        ]
         # Replace semantics: re-storing a file after a crash must replace, never duplicate, its chunks.
         self._write(rows, partial=False)
 
@@ -365,6 +381,10 @@ class ChunkStore:
         """Best BM25 matches of the text field; finds rows as soon as they are stored."""
         if k <= 0 or not text.strip():
             return []
+        if self.segmented:
+            text = segment(text)  # exactly what rows.to_row stored for the documents
+            if not text.strip():
+                return []  # only particles or punctuation: nothing to look up
         with _errors("search"):
             result = self._require().search(
                 self.collection,

@@ -9,12 +9,15 @@ from typing import Any
 import numpy as np
 
 from engine.store.filters import file_id_for, suffix_of
-from engine.store.schema import MAX_HEADINGS, MAX_TEXT
+from engine.store.schema import BM25_FIELD, MAX_HEADINGS, MAX_TEXT
+from engine.store.segment import segment
 from engine.types import Chunk
 
 
-def to_row(chunk: Chunk, vector: np.ndarray | None, dims: int) -> dict[str, Any]:
+def to_row(chunk: Chunk, vector: np.ndarray | None, dims: int, *, segmented: bool = True) -> dict[str, Any]:
     """A row; without a vector the dense field holds zeros and `embedded` is False.
+
+    `segmented`: the collection's BM25 reads the segmented copy of the text (schema 2+); an older layout has no field.
 
     Zeros, not a nullable vector: Milvus Lite 3.2 rejects a write batch whose vectors are all null, and servers before
     2.6 have no nullable vectors. Dense search filters on `embedded`, so the zeros are never returned.
@@ -24,7 +27,7 @@ def to_row(chunk: Chunk, vector: np.ndarray | None, dims: int) -> dict[str, Any]
         embedded = False
     else:
         embedded = True
-    return {
+    row = {
         "id": chunk.id,
         "file_id": file_id_for(chunk.path),
         "library": chunk.library,
@@ -40,6 +43,9 @@ def to_row(chunk: Chunk, vector: np.ndarray | None, dims: int) -> dict[str, Any]
         "embedded": embedded,
         "dense": vector,
     }
+    if segmented:
+        row[BM25_FIELD] = truncate_utf8(segment(chunk.text), MAX_TEXT)
+    return row
 
 
 def to_chunk(entity: dict[str, Any], pk: Any = None) -> Chunk:

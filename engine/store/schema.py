@@ -6,7 +6,10 @@ import hashlib
 import re
 from typing import Any
 
-SCHEMA_VERSION = "1"
+# 2: the BM25 function reads `bm25_text` (words segmented by engine.store.segment), not `text`. A version is part of
+# the collection name, so an index of an older layout is simply another index: it answers until the new one is built.
+SCHEMA_VERSION = "2"
+LEGACY_SCHEMAS = ("1",)  # layouts an old index may still have; opened read-only as the fallback while rebuilding
 PROP_MODEL = "tansaku.model"
 PROP_DIMS = "tansaku.dims"
 PROP_SCHEMA = "tansaku.schema"
@@ -39,15 +42,22 @@ HNSW_EF_MIN = 64
 BM25_K1 = 1.2
 BM25_B = 0.75
 
+BM25_FIELD = "bm25_text"
 OUTPUT_FIELDS = tuple("id library path chunk_no headings page char_start char_end text file_sha256".split())
 
 _NAME_RE = re.compile(r"[^a-z0-9]+")
 
 
-def collection_name_for(model_name: str, dims: int) -> str:
-    """`tansaku_<readable model>_d<dims>_<hash>`: a valid Milvus name (letters, digits, _) that stays unique."""
+def collection_name_for(model_name: str, dims: int, schema: str | None = None) -> str:
+    """`tansaku_<readable model>_d<dims>_<hash>`: a valid Milvus name (letters, digits, _) that stays unique.
+
+    The hash covers the row layout from version 2 on (version 1 names stay what they were), so a new layout gets a
+    new collection that fills in the background while the old one answers.
+    """
+    schema = SCHEMA_VERSION if schema is None else schema
     slug = _NAME_RE.sub("_", model_name.lower()).strip("_")[:40].strip("_") or "model"
-    digest = hashlib.sha1(f"{model_name}\n{dims}".encode()).hexdigest()[:8]
+    key = f"{model_name}\n{dims}" if schema == "1" else f"{model_name}\n{dims}\nschema {schema}"
+    digest = hashlib.sha1(key.encode()).hexdigest()[:8]
     return f"tansaku_{slug}_d{int(dims)}_{digest}"
 
 
@@ -66,8 +76,10 @@ def build_schema(dims: int) -> Any:
     schema.add_field("page", DataType.INT64)
     schema.add_field("char_start", DataType.INT64)
     schema.add_field("char_end", DataType.INT64)
+    schema.add_field("text", DataType.VARCHAR, max_length=MAX_TEXT)
+    # What BM25 reads: `text` with Japanese words split by spaces (engine.store.segment); English text is identical.
     schema.add_field(
-        "text", DataType.VARCHAR, max_length=MAX_TEXT, enable_analyzer=True, analyzer_params=ANALYZER_PARAMS
+        BM25_FIELD, DataType.VARCHAR, max_length=MAX_TEXT, enable_analyzer=True, analyzer_params=ANALYZER_PARAMS
     )
     schema.add_field("file_sha256", DataType.VARCHAR, max_length=MAX_HASH)
     # False until the dense vector is stored (zeros until then): BM25 serves the row at once, dense search skips it.
@@ -76,7 +88,10 @@ def build_schema(dims: int) -> Any:
     schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
     schema.add_function(
         Function(
-            name="text_bm25", function_type=FunctionType.BM25, input_field_names=["text"], output_field_names=["sparse"]
+            name="text_bm25",
+            function_type=FunctionType.BM25,
+            input_field_names=[BM25_FIELD],
+            output_field_names=["sparse"],
         )
     )
     return schema
@@ -107,6 +122,10 @@ def dense_search_params(k: int) -> dict[str, Any]:
 
 def bm25_search_params() -> dict[str, Any]:
     return {"metric_type": "BM25", "params": {}}
+
+
+def has_field(description: dict[str, Any], name: str) -> bool:
+    return any(field.get("name") == name for field in description.get("fields", ()))
 
 
 def dims_of(description: dict[str, Any]) -> int | None:

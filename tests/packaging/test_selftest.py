@@ -22,7 +22,14 @@ def test_self_test_passes_from_source() -> None:
     text = out.getvalue()
     assert code == 0, text
     assert "[FAILED]" not in text
-    for step in ("import torch", "open Milvus Lite", "index sample documents", "BM25 search", "hybrid search"):
+    for step in (
+        "import torch",
+        "Japanese word segmentation",
+        "open Milvus Lite",
+        "index sample documents",
+        "BM25 search",
+        "hybrid search",
+    ):
         assert f"[ok]     {step} " in text, text
     assert "first by keywords lighthouse.md" in text
     assert "[ok]     extra check" in text and extra_ran == [True]

@@ -10,6 +10,8 @@ from pathlib import Path
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 MILVUS_DOCS = SHARED_DATA / "milvus-docs-2.4.x-en"
 MILVUS_DEV = SHARED_DATA / "milvus-docs-qa" / "dev.jsonl"
+MILVUS_DOCS_JA = SHARED_DATA / "milvus-docs-2.4.x-ja"
+MILVUS_DEV_JA = SHARED_DATA / "milvus-docs-qa" / "dev-ja.jsonl"
 SCIFACT = SHARED_DATA / "scifact"
 MILVUS_PREFIX = "site/en/"
 
@@ -31,8 +33,10 @@ class Corpus:
     questions: tuple[Question, ...]
 
 
-def milvus_corpus(limit: int | None = None, dev_file: Path = MILVUS_DEV, docs: Path = MILVUS_DOCS) -> Corpus:
-    """The Milvus 2.4 docs and dev.jsonl; relevant paths lose their 'site/en/' prefix."""
+def milvus_corpus(
+    limit: int | None = None, dev_file: Path = MILVUS_DEV, docs: Path = MILVUS_DOCS, name: str = "milvus"
+) -> Corpus:
+    """The Milvus 2.4 docs and dev.jsonl; relevant paths lose their 'site/en/' (or 'site/ja/') prefix."""
     if not docs.is_dir() or not dev_file.is_file():
         raise FileNotFoundError(f"Milvus docs or questions missing under {SHARED_DATA}")
     questions = []
@@ -42,11 +46,19 @@ def milvus_corpus(limit: int | None = None, dev_file: Path = MILVUS_DEV, docs: P
         item = json.loads(line)
         relevant = {_strip_prefix(p): 1.0 for p in item["relevant"]}
         questions.append(Question(item["id"], item["question"], relevant, item.get("kind", "")))
-    return Corpus("milvus", docs, tuple(questions[:limit] if limit else questions))
+    return Corpus(name, docs, tuple(questions[:limit] if limit else questions))
+
+
+def milvus_ja_corpus(limit: int | None = None) -> Corpus:
+    """The official Japanese translation of the same docs (same paths) and 40 Japanese questions (dev-ja.jsonl)."""
+    return milvus_corpus(limit, MILVUS_DEV_JA, MILVUS_DOCS_JA, name="milvus-ja")
 
 
 def _strip_prefix(path: str) -> str:
-    return path[len(MILVUS_PREFIX) :] if path.startswith(MILVUS_PREFIX) else path
+    for prefix in (MILVUS_PREFIX, "site/ja/"):
+        if path.startswith(prefix):
+            return path[len(prefix) :]
+    return path
 
 
 def scifact_corpus(work_dir: Path, limit: int | None = None, root: Path = SCIFACT) -> Corpus:

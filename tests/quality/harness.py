@@ -1,6 +1,6 @@
 """Retrieval quality through the real pipeline: index a corpus folder with an Engine, score file-level rankings.
 
-    python -m tests.quality.harness --corpus milvus|scifact [--model DIR] [--limit-queries N]
+    python -m tests.quality.harness --corpus milvus|milvus-ja|scifact [--model DIR] [--limit-queries N]
     python -m tests.quality.harness --corpus milvus-followups --no-rerank [--variants]   (see followups.py)
 
 prints a markdown table of hit@1/5/10, MRR@10 and nDCG@10 for dense, bm25, hybrid and hybrid+rerank. Rankings are
@@ -19,10 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from engine.cancel import CancelToken
 from engine.config import EngineConfig
 from engine.engine import Engine
 from engine.types import Hit, Progress
-from tests.quality.corpora import Corpus, Question, milvus_corpus, scifact_corpus
+from tests.quality.corpora import Corpus, Question, milvus_corpus, milvus_ja_corpus, scifact_corpus
 from tests.quality.metrics import Metrics, dedupe, score_runs
 
 MODES = ("dense", "bm25", "hybrid", "hybrid+rerank")
@@ -73,18 +74,27 @@ def engine_config(
     return EngineConfig(**base)  # type: ignore[arg-type]
 
 
-def index_corpus(engine: Engine, corpus: Corpus, log: Callable[[str], None] | None = None) -> IndexStats:
-    """Index the corpus folder (incrementally: an unchanged, already indexed folder costs a scan)."""
+def index_corpus(
+    engine: Engine, corpus: Corpus, log: Callable[[str], None] | None = None, *, text_only: bool = False
+) -> IndexStats:
+    """Index the corpus folder (incrementally: an unchanged, already indexed folder costs a scan).
+
+    `text_only`: stop once every file's text is stored, before embedding (BM25 serves stored text at once): BM25
+    figures in minutes where embedding would take hours on a CPU.
+    """
     last = [0.0]
+    cancel = CancelToken()
 
     def on_progress(p: Progress) -> None:
+        if text_only and p.phase == "embedding":
+            cancel.cancel()
         now = time.monotonic()
         if log and now - last[0] > 10:
             last[0] = now
             log(f"  {p.phase}: {p.files_done}/{p.files_total} files, {p.chunks_done} chunks, {p.elapsed_s:.0f} s")
 
     started = time.perf_counter()
-    report = engine.index_library(corpus.folder, on_progress=on_progress)
+    report = engine.index_library(corpus.folder, on_progress=on_progress, cancel=cancel)
     seconds = time.perf_counter() - started
     if report.files_failed:
         raise RuntimeError(f"{report.files_failed} files failed to index: {engine.report(statuses=['failed'])[:3]}")
@@ -138,6 +148,8 @@ def markdown_table(results: dict[str, Metrics], labels: dict[str, str] | None = 
 def load_corpus(name: str, work_dir: Path, limit: int | None) -> Corpus:
     if name == "milvus":
         return milvus_corpus(limit)
+    if name == "milvus-ja":
+        return milvus_ja_corpus(limit)
     if name == "scifact":
         return scifact_corpus(work_dir, limit)
     raise ValueError(f"unknown corpus {name!r}")
@@ -162,10 +174,11 @@ def tiny_reranker(work_dir: Path) -> Path:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m tests.quality.harness", description=__doc__.split("\n")[0])
-    p.add_argument("--corpus", choices=("milvus", "scifact", "milvus-followups"), required=True)
+    p.add_argument("--corpus", choices=("milvus", "milvus-ja", "scifact", "milvus-followups"), required=True)
     p.add_argument("--model", type=Path, help="embedding model folder (default: all-MiniLM-L6-v2)")
     p.add_argument("--rerank-model", type=Path, help="reranker folder (default: a tiny random one, plumbing only)")
     p.add_argument("--no-rerank", action="store_true", help="skip hybrid+rerank")
+    p.add_argument("--text-only", action="store_true", help="store text, do not embed: BM25 figures only")
     p.add_argument("--limit-queries", type=int)
     p.add_argument("--depth", type=int, default=DEFAULT_DEPTH, help="chunks retrieved per question")
     p.add_argument("--chunk-tokens", type=int, help="default: the model's max length, at most 512")
@@ -197,6 +210,8 @@ def run(args: argparse.Namespace, work_dir: Path) -> str:
         args.corpus, args.no_rerank = "milvus", True  # the same index as --corpus milvus; no reranker
     corpus = load_corpus(args.corpus, work_dir, args.limit_queries)
     modes = [m for m in MODES if not (args.no_rerank and m == "hybrid+rerank")]
+    if args.text_only:
+        modes = ["bm25"]
     rerank_model = None if args.no_rerank else (args.rerank_model or tiny_reranker(work_dir))
     config = engine_config(
         model,
@@ -209,7 +224,7 @@ def run(args: argparse.Namespace, work_dir: Path) -> str:
     )
     with Engine(config) as engine:
         log(f"indexing {corpus.folder} with {model_label} ({config.chunk_tokens}-token chunks) ...")
-        stats = index_corpus(engine, corpus, log)
+        stats = index_corpus(engine, corpus, log, text_only=args.text_only)
         log(f"indexed {stats.files} files, {stats.chunks} chunks, {stats.tokens} tokens in {stats.seconds:.1f} s")
         if followups:
             return followups_report(engine, model_label, args)
