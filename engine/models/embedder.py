@@ -206,6 +206,20 @@ class Embedder:
         self.load()
         return self._encode([text], prompt=self._query_prompt())[0]
 
+    def unknown_share(self, text: str) -> float:
+        """The share of the text's tokens the model's vocabulary does not know (its [UNK] token), 0..1.
+
+        An English-only model (all-MiniLM) maps 3-26 % of a Japanese question to [UNK]; its vector then says little
+        about the question. Byte-level vocabularies (Qwen3) have no unknown token: always 0.
+        """
+        if self._tokenizer is None:
+            self._tokenizer = self._load_tokenizer()
+        unk = getattr(self._tokenizer, "unk_token_id", None)
+        if unk is None:
+            return 0.0
+        ids = self._tokenizer(text, add_special_tokens=False)["input_ids"]
+        return ids.count(unk) / len(ids) if ids else 0.0
+
     def _query_prompt(self) -> str | None:
         prompts = dict(getattr(self._st, "prompts", None) or {})
         model_prompt = prompts.get("query")

@@ -34,8 +34,8 @@ def milvus_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Eng
 def milvus_ja_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Engine, Corpus, IndexStats]]:
     if not MILVUS_DOCS_JA.is_dir() or not MILVUS_DEV_JA.is_file():
         pytest.skip("../shared/data/milvus-docs-2.4.x-ja is not present")
-    # Text only: MiniLM reads Japanese almost a character per token, so the 270 files make ~12,400 chunks (2.7x the
-    # English set) and embedding them would take most of CI's budget. BM25 serves stored text, which is what is pinned.
+    # Text only: MiniLM reads Japanese almost a character per token, so the 270 files make 4,731 chunks and embedding
+    # them takes ~7.5 min on 2 cores. BM25 serves stored text, which is what is pinned here.
     yield from _indexed(milvus_ja_corpus(), "TANSAKU_QUALITY_JA_DATA_DIR", tmp_path_factory, text_only=True)
 
 

@@ -251,3 +251,11 @@ def test_automatic_precision_keeps_narrow_models_off_int8(tiny_models, tmp_path:
     auto = Embedder(str(tiny_models.embed_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="auto")
     auto.load()
     assert auto.fast_path == ("bf16" if cpu_has_fast_bf16() else "fp32")
+
+
+def test_unknown_share_tells_a_model_that_cannot_read_the_question(tmp_path: Path, embedder: Embedder) -> None:
+    minilm = Embedder(str(minilm_path()), cache_dir=tmp_path, device="cpu", cpu_fast_path="fp32")
+    assert minilm.unknown_share("Where does Milvus store data?") == 0.0
+    assert minilm.unknown_share("エンティティを削除したのにディスク使用量が減りません。なぜですか？") > 0.05
+    assert not minilm.loaded  # the tokenizer answers; the weights are not needed
+    assert embedder.unknown_share("") == 0.0  # nothing to read, nothing unknown
