@@ -11,13 +11,18 @@ from engine.cli.quiet import quiet_library_progress_bars
 from engine.models.model_files import progress_bar_class
 
 
-@pytest.fixture()
-def restore_bars() -> Iterator[None]:
-    yield
-    enable_progress_bars()  # transformers' switch follows (it calls into huggingface_hub's)
+def _enable_bars() -> None:
     from transformers.utils import logging as transformers_logging
 
+    enable_progress_bars()
     transformers_logging.enable_progress_bar()
+
+
+@pytest.fixture()
+def restore_bars() -> Iterator[None]:
+    _enable_bars()  # an in-process CLI test earlier in the run may have switched them off
+    yield
+    _enable_bars()
 
 
 def test_bars_off_in_both_libraries_yet_downloads_report_bytes(restore_bars: None) -> None:
