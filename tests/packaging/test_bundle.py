@@ -91,7 +91,15 @@ def xvfb_display():
     )
     try:
         assert server.stdout is not None
-        yield f":{server.stdout.readline().strip()}"
+        display = f":{server.stdout.readline().strip()}"
+        # A CI run once saw the app fail with "could not connect to display :0" right after -displayfd answered:
+        # hand the display over only once a client has really connected.
+        env = {**os.environ, "DISPLAY": display}
+        deadline = time.monotonic() + 15
+        while subprocess.run(["xwininfo", "-root"], env=env, capture_output=True, timeout=10).returncode != 0:
+            assert time.monotonic() < deadline and server.poll() is None, f"Xvfb on {display} accepts no clients"
+            time.sleep(0.1)
+        yield display
     finally:
         server.terminate()
         server.wait(timeout=10)
