@@ -22,14 +22,13 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 from engine.config import EngineConfig
 from engine.engine import Engine
-from engine.store import chunk_store, rows
 from engine.store.segment import segment
+from tests.quality.chinese import segmenter
 from tests.support.tiny_models import build_qwen3_shaped_embedder
 
 DOCS_JA = Path(__file__).resolve().parents[3] / "shared" / "data" / "milvus-docs-2.4.x-ja"
@@ -49,16 +48,6 @@ class TimedSegment:
         self.seconds += time.perf_counter() - started
         self.chars += len(text)
         return out
-
-
-@contextmanager
-def segmenter(function: Callable[[str], str]) -> Iterator[None]:
-    saved = rows.segment, chunk_store.segment
-    rows.segment = chunk_store.segment = function
-    try:
-        yield
-    finally:
-        rows.segment, chunk_store.segment = saved
 
 
 def index_once(model: Path, source: Path, function: Callable[[str], str]) -> tuple[float, int]:
