@@ -11,14 +11,11 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from desktop.engine_host import EngineHost, JobFailure, JobHandle
-from desktop.i18n import QT_TRANSLATE_NOOP, translate
+from desktop.i18n import translate
+from desktop.state_words import AskPlan, answer_note
 from engine import Answer, CancelToken, Chat, ChatStore, ChatSummary, Hit, QueryRewrite, Turn, new_chat
 
 log = logging.getLogger(__name__)
-
-KEYWORD_NOTE = QT_TRANSLATE_NOOP(
-    "ChatController", "Keyword search only: the models are not loaded, so passages were found by their words."
-)
 
 
 def stopped() -> str:
@@ -45,13 +42,14 @@ class ChatController(QObject):
         self,
         host: EngineHost,
         store: ChatStore,
-        semantic_ready: Callable[[], bool],
+        plan: Callable[[], AskPlan],
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
         self._host = host
         self._store = store
-        self._semantic_ready = semantic_ready
+        self._plan = plan  # how a question can be answered in the current state of models and index
+        self._plans: dict[int, AskPlan] = {}
         self._chat = new_chat()
         self._token: CancelToken | None = None
         self._handles: list[JobHandle] = []
@@ -134,10 +132,14 @@ class ChatController(QObject):
         self._search(index, rewrite.query)
 
     def _search(self, index: int, query: str) -> None:
-        semantic = self._semantic_ready()
-        turn = replace(self._turn(index), note="" if semantic else translate("ChatController", KEYWORD_NOTE))
+        plan = self._plans[index] = self._plan()
+        if not plan.search:  # nothing searchable yet: say why instead of an empty or misleading answer
+            turn = replace(self._turn(index), note="", mode="error", error_kind="not_searchable", error=plan.refusal)
+            self._finish(index, turn)
+            return
+        turn = replace(self._turn(index), note="")
         self._set_turn(index, turn)
-        search_kwargs: dict[str, Any] = {} if semantic else {"mode": "bm25", "rerank": False}
+        search_kwargs: dict[str, Any] = {} if plan.semantic else {"mode": "bm25", "rerank": False}
         handle = self._host.submit(
             "search",
             query,
@@ -162,7 +164,9 @@ class ChatController(QObject):
         self._chat = replace(self._chat, turns=tuple(turns))
 
     def _on_hits(self, index: int, hits: tuple[Hit, ...]) -> None:
-        turn = replace(self._turn(index), hits=tuple(hits), mode="streaming")
+        plan = self._plans.get(index)
+        note = answer_note(plan, len(hits)) if plan is not None else ""
+        turn = replace(self._turn(index), hits=tuple(hits), mode="streaming", note=note)
         self._set_turn(index, turn)
         self.turn_changed.emit(index, turn)
         handle = self._host.submit(

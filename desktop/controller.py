@@ -12,6 +12,7 @@ from desktop.engine_host import EngineHost, EngineSnapshot, JobFailure, JobHandl
 from desktop.i18n import translate
 from desktop.library_controller import LibraryController
 from desktop.settings import Settings
+from desktop.state_words import AskPlan, ask_plan, summarise
 from engine import ChatStore, EngineConfig
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,9 @@ log = logging.getLogger(__name__)
 class ModelsView:
     """What the status bar and the models banner show.
 
-    state: starting, checking, missing, downloading, loading, ready, error, closed.
+    state: the embedder's (and the engine's): starting, checking, missing, downloading, loading, ready, error, closed.
+    reranker: beside a ready embedder, the reranker's: "" (not known yet), ready, loading, missing, downloading,
+    failed, or off (reranking disabled). It never holds up indexing or search: without it results are fused.
     """
 
     state: str
@@ -31,6 +34,9 @@ class ModelsView:
     missing: tuple[ModelCheck, ...] = ()
     download: tuple[str, int, int] | None = None
     cancelled: bool = False  # the message says a download was cancelled
+    reranker: str = ""
+    reranker_message: str = ""
+    keyword_first: bool = False  # text is stored for keyword search before the embedding model is here
 
 
 class AppController(QObject):
@@ -55,15 +61,18 @@ class AppController(QObject):
         self.status: dict = {}
         self.is_open = False
         self._load_handle: JobHandle | None = None
+        self._checks: tuple[ModelCheck, ...] = ()
         self.libraries = LibraryController(host, self)
-        self.chat = ChatController(host, ChatStore.in_data_dir(config.data_dir), self.semantic_ready, self)
+        self.chat = ChatController(host, ChatStore.in_data_dir(config.data_dir), self.ask_plan, self)
         self.libraries.status_stale.connect(self.refresh_status)
         self.libraries.notice.connect(self.notice)
 
-    def semantic_ready(self) -> bool:
-        return self.models.state == "ready"
+    def ask_plan(self) -> AskPlan:
+        """How a question asked now is answered: searched by meaning, by keywords only, or told why not yet."""
+        return ask_plan(self.models, summarise(self.libraries.views(), self.status))
 
     def _set_models(self, view: ModelsView) -> None:
+        view = replace(view, keyword_first=self.status.get("dims") is not None)
         self.models = view
         self.libraries.set_models_ready(view.state == "ready")
         self.models_changed.emit(view)
@@ -89,27 +98,57 @@ class AppController(QObject):
         self.open_failed.emit(failure.message)
 
     def _on_models_checked(self, checks: tuple[ModelCheck, ...]) -> None:
-        missing = tuple(c for c in checks if not c.available)
-        if missing:
+        self._checks = checks
+        embedder = [c for c in checks if c.role == "embedder"]
+        if embedder and not embedder[0].available:
+            missing = tuple(c for c in checks if not c.available)
             self._set_models(
                 ModelsView(
                     "missing", translate("AppController", "The models are not on this computer yet."), missing=missing
                 )
             )
         else:
-            self.load_models()
+            self._load(rerank=False)
+
+    def _reranker_check(self) -> ModelCheck | None:
+        return next((c for c in self._checks if c.role == "reranker"), None)
 
     # -- models ------------------------------------------------------------------------------------
     def load_models(self) -> None:
-        """Load (downloading what is missing, with progress) the embedder and reranker."""
+        """The Download / Try again action: fetch and load what is missing (with progress).
+
+        With the embedder already loaded, only the reranker is fetched, and search and indexing go on meanwhile.
+        """
         if self._load_handle is not None or not self.is_open:
             return
+        if self.models.state == "ready":
+            if self.models.reranker in ("missing", "failed"):
+                self._load_reranker()
+            return
+        self._load(rerank=self.config.rerank)
+
+    def _load(self, *, rerank: bool) -> None:
+        """Load the embedder (and the reranker when asked: the first-run download fetches both)."""
         state = "downloading" if self.models.state == "missing" else "loading"
         self._set_models(ModelsView(state, missing=self.models.missing))
         self._load_handle = self.host.submit(
             "load_models",
+            rerank=rerank,
             on_done=self._on_models_loaded,
             on_error=self._on_models_failed,
+            on_progress=self._on_models_progress,
+        )
+
+    def _load_reranker(self) -> None:
+        check = self._reranker_check()
+        downloading = check is not None and not check.available
+        missing = (check,) if check is not None else ()
+        self._set_models(replace(self.models, reranker="downloading" if downloading else "loading", missing=missing))
+        self._load_handle = self.host.submit(
+            "load_models",
+            rerank=True,
+            on_done=self._on_reranker_loaded,
+            on_error=self._on_reranker_failed,
             on_progress=self._on_models_progress,
         )
 
@@ -118,7 +157,10 @@ class AppController(QObject):
             self._load_handle.cancel()
 
     def _on_models_progress(self, update: tuple[str, int, int]) -> None:
-        self.models = replace(self.models, state="downloading", download=update)
+        if self.models.state == "ready":
+            self.models = replace(self.models, reranker="downloading", download=update)
+        else:
+            self.models = replace(self.models, state="downloading", download=update)
         self.models_changed.emit(self.models)
 
     def _on_models_loaded(self, state: dict) -> None:
@@ -126,13 +168,43 @@ class AppController(QObject):
         # Before the libraries' index jobs that _set_models queues: their first run would pay for these imports.
         self.host.submit("warm_up", on_error=lambda failure: log.warning("Warm-up failed: %s", failure.message))
         view = ModelsView("ready", device=str(state.get("device") or ""), fast_path=state.get("fast_path"))
+        check = self._reranker_check()
+        if not self.config.rerank:
+            view = replace(view, reranker="off")
+        elif state.get("reranker") == "ready":
+            view = replace(view, reranker="ready")
+        elif check is not None and not check.available:
+            view = replace(view, reranker="missing", missing=(check,))
         self._set_models(view)
         self.refresh_status()
+        if self.config.rerank and check is not None and check.available and state.get("reranker") != "ready":
+            self._load_reranker()  # on disk: load it now, after the embedder, so indexing starts first
+
+    def _on_reranker_loaded(self, state: dict) -> None:
+        self._load_handle = None
+        self._checks = tuple(replace(c, available=True) if c.role == "reranker" else c for c in self._checks)
+        self._set_models(replace(self.models, reranker="ready", missing=(), download=None, reranker_message=""))
+
+    def _on_reranker_failed(self, failure: JobFailure) -> None:
+        self._load_handle = None
+        if failure.cancelled:
+            check = self._reranker_check()
+            self._set_models(
+                replace(
+                    self.models,
+                    reranker="missing",
+                    download=None,
+                    missing=(check,) if check is not None else (),
+                    reranker_message=translate("AppController", "Download cancelled."),
+                )
+            )
+            return
+        self._set_models(replace(self.models, reranker="failed", download=None, reranker_message=failure.message))
 
     def _on_models_failed(self, failure: JobFailure) -> None:
         self._load_handle = None
         if failure.cancelled:
-            message = translate("AppController", "Download cancelled. Keyword search still works.")
+            message = translate("AppController", "Download cancelled.")
             self._set_models(ModelsView("missing", message, missing=self.models.missing, cancelled=True))
             return
         self._set_models(ModelsView("error", failure.message, missing=self.models.missing))

@@ -260,7 +260,8 @@ class EngineWorker(QObject):
                 self.models_progress.emit(job.id, stage, int(done), int(total))
 
         eng = self._box.require()
-        eng.load_models(on_progress=on_progress, cancel=job.token)
+        rerank = dict(job.kwargs).get("rerank")
+        eng.load_models(on_progress=on_progress, cancel=job.token, rerank=rerank)
         return eng.models_state()
 
     def _job_warm_up(self, job: Job) -> None:

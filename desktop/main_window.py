@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from desktop.controller import AppController, ModelsView
 from desktop.i18n import translate
 from desktop.resources import app_icon, icon, samples_dir
+from desktop.state_words import IndexSummary, models_label, summarise
 from desktop.widgets.chat_pane import ChatPane
 from desktop.widgets.history_list import HistoryList
 from desktop.widgets.library_panel import LibraryPanel
@@ -38,21 +39,6 @@ TITLE = "Tansaku"
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 SPLITTER_KEY = "window/splitter"
-
-
-def model_state_words(state: str) -> str:
-    """The status bar's models label (translated when shown, not at import)."""
-    words = {
-        "starting": translate("MainWindow", "Models: starting…"),
-        "checking": translate("MainWindow", "Models: checking…"),
-        "missing": translate("MainWindow", "Models: not downloaded (keyword search only)"),
-        "downloading": translate("MainWindow", "Models: downloading…"),
-        "loading": translate("MainWindow", "Models: loading…"),
-        "ready": translate("MainWindow", "Models: ready"),
-        "error": translate("MainWindow", "Models: failed to load (keyword search only)"),
-        "closed": translate("MainWindow", "Index: not open"),
-    }
-    return words.get(state, state)
 
 
 def local_folders(urls: Iterable[QUrl]) -> list[str]:
@@ -115,7 +101,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.setCentralWidget(self.splitter)
 
         self.device_label = QLabel()
-        self.models_label = QLabel(model_state_words("starting"))
+        self.models_label = QLabel(models_label(ModelsView("starting"), IndexSummary()))
         self.index_label = QLabel()
         self._repairs_told: set[tuple] = set()
         for label in (self.index_label, self.models_label, self.device_label):
@@ -241,6 +227,9 @@ class MainWindow(DialogsMixin, QMainWindow):
     def _on_libraries_changed(self, views) -> None:
         self.library_panel.set_libraries(views)
         self.chat_pane.set_has_libraries(bool(views))
+        index = summarise(views, self.controller.status)
+        self.model_banner.set_index(index)
+        self.models_label.setText(models_label(self.controller.models, index))
 
     # -- chat and sources --------------------------------------------------------------------------
     def _on_chat_reset(self, chat) -> None:
@@ -272,8 +261,9 @@ class MainWindow(DialogsMixin, QMainWindow):
 
     # -- status ------------------------------------------------------------------------------------
     def _on_models_changed(self, view: ModelsView) -> None:
-        self.model_banner.set_view(view)
-        self.models_label.setText(model_state_words(view.state))
+        index = summarise(self.controller.libraries.views(), self.controller.status)
+        self.model_banner.set_view(view, index)
+        self.models_label.setText(models_label(view, index))
         if view.device:
             fast = f" ({view.fast_path})" if view.fast_path else ""
             # before the models load, the device is the setting, "auto"
@@ -298,7 +288,15 @@ class MainWindow(DialogsMixin, QMainWindow):
             store=status.get("store", ""), data=status.get("data_dir", "")
         )
         source = status.get("answering_from") or {}
-        if source.get("previous"):
+        if source.get("previous") and source.get("model") == status.get("model"):
+            # same model, new index layout (a Tansaku upgrade): the old index answers until the new one is complete
+            text += translate("MainWindow", " · rebuilding the index (the old one answers meanwhile)")
+            tip += "\n" + translate(
+                "MainWindow",
+                "This version of Tansaku stores the index differently; until the new index covers every library, "
+                "questions are answered from the old one.",
+            )
+        elif source.get("previous"):
             text += translate("MainWindow", " · answering from the previous model's index")
             tip += "\n" + translate(
                 "MainWindow",

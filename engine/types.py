@@ -175,6 +175,51 @@ class IndexReport:
     cancelled: bool = False
 
 
+def shown_status(status: str) -> str:
+    """A file's status as users see it: `embedding` (text stored, vectors still to come) counts as pending."""
+    return "pending" if status == "embedding" else status
+
+
+@dataclass(frozen=True)
+class FileCounts:
+    """Files per status. The one definition behind the library row, the report's footer, the status bar and
+    `tansaku status/report`, so that they always agree. `pending` = not fully indexed yet (unread, or read with its
+    vectors still to come)."""
+
+    indexed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    pending: int = 0
+
+    @property
+    def files(self) -> int:
+        return self.indexed + self.skipped + self.failed + self.pending
+
+    @classmethod
+    def of(cls, statuses: Iterable[str]) -> FileCounts:
+        """From one status per file (a report's outcomes)."""
+        totals: dict[str, int] = {}
+        for status in statuses:
+            totals[status] = totals.get(status, 0) + 1
+        return cls.of_totals(totals)
+
+    @classmethod
+    def of_totals(cls, totals: dict[str, int]) -> FileCounts:
+        """From files per stored status (the manifest's GROUP BY)."""
+        counts = dict.fromkeys(("indexed", "skipped", "failed", "pending"), 0)
+        for status, n in totals.items():
+            shown = shown_status(status)
+            if shown in counts:
+                counts[shown] += n
+        return cls(**counts)
+
+    def text(self) -> str:
+        """The footer line, as the CLI prints it (the window words it the same way, translated)."""
+        return (
+            f"{self.indexed:,} indexed · {self.skipped:,} skipped · {self.failed:,} failed · {self.pending:,} pending"
+        )
+
+
 @dataclass(frozen=True)
 class LibraryInfo:
     """A library (an added folder) and its counts."""
@@ -188,6 +233,10 @@ class LibraryInfo:
     pending: int
     last_indexed: float | None
     excludes: tuple[str, ...] = ()
+
+    @property
+    def counts(self) -> FileCounts:
+        return FileCounts(self.indexed, self.skipped, self.failed, self.pending)
 
 
 @dataclass(frozen=True)

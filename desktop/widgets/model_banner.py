@@ -2,27 +2,12 @@
 
 from __future__ import annotations
 
-import html
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QPushButton, QVBoxLayout, QWidget
 
 from desktop.controller import ModelsView
 from desktop.i18n import translate
-from desktop.words import model_name, size
-
-
-def keyword_hint() -> str:
-    return translate("ModelBanner", "Keyword search works meanwhile.")
-
-
-def missing_text(view: ModelsView) -> str:
-    models = ", ".join(f"<b>{html.escape(model_name(c.model))}</b> ({size(c.download_bytes)})" for c in view.missing)
-    return translate(
-        "ModelBanner",
-        "Tansaku needs its language models on this computer: {models}. Download them once (an interrupted "
-        "download resumes), or use folders you already have. {hint}",
-    ).format(models=models, hint=keyword_hint())
+from desktop.state_words import IndexSummary, banner_html
 
 
 class ModelBanner(QFrame):
@@ -61,52 +46,51 @@ class ModelBanner(QFrame):
         layout.addLayout(buttons)
         self._dismissed_state: str | None = None
         self._state = ""
+        self._view: ModelsView | None = None
+        self._index = IndexSummary()
         self.setVisible(False)
 
-    def set_view(self, view: ModelsView) -> None:
-        state = self._state = view.state
-        if state in ("ready", "starting", "checking") or state == self._dismissed_state:
+    def set_view(self, view: ModelsView, index: IndexSummary | None = None) -> None:
+        """Show what the models' state means for the index as it is (the same words as the status bar's)."""
+        self._view = view
+        if index is not None:
+            self._index = index
+        key = f"{view.state}/{view.reranker}"
+        self._state = key
+        text = banner_html(view, self._index) if view.state not in ("starting", "checking") else ""
+        if not text or key == self._dismissed_state:
             self.setVisible(False)
             return
         self._dismissed_state = None
         self.setVisible(True)
-        self.setProperty("tone", "error" if state in ("error", "closed") else "info")
+        state = view.state
+        reranker = view.reranker if state == "ready" else ""
+        failed = state in ("error", "closed") or reranker == "failed"
+        self.setProperty("tone", "error" if failed else "info")
         self.style().unpolish(self)
         self.style().polish(self)
-        self.bar.setVisible(state in ("downloading", "loading"))
-        self.download_button.setVisible(state in ("missing", "error"))
+        downloading = state == "downloading" or reranker == "downloading"
+        offer = state in ("missing", "error") or reranker in ("missing", "failed")
+        self.bar.setVisible(downloading or state == "loading")
+        self.download_button.setVisible(offer)
         self.download_button.setText(
-            translate("ModelBanner", "Try again") if state == "error" else translate("ModelBanner", "Download")
+            translate("ModelBanner", "Try again") if failed else translate("ModelBanner", "Download")
         )
-        self.folder_button.setVisible(state in ("missing", "error"))
-        self.cancel_button.setVisible(state == "downloading")
-        self.later_button.setVisible(state in ("missing", "error"))
-        self.text.setText(self._text(view))
+        self.folder_button.setVisible(offer)
+        self.cancel_button.setVisible(downloading)
+        self.later_button.setVisible(offer)
+        self.text.setText(text)
         if state == "loading":
             self.bar.setRange(0, 0)
-        elif state == "downloading":
+        elif downloading:
             self._show_download(view)
 
-    def _text(self, view: ModelsView) -> str:
-        if view.state == "missing":
-            note = f"{html.escape(view.message)} " if view.message and view.cancelled else ""
-            return note + missing_text(view)
-        if view.state == "loading":
-            return translate("ModelBanner", "Loading the models… {hint}").format(hint=keyword_hint())
-        if view.state == "downloading":
-            if view.download is None:
-                return translate("ModelBanner", "Starting the download…")
-            stage, done, total = view.download
-            return translate("ModelBanner", "Downloading <b>{model}</b>: {done} of {total}").format(
-                model=html.escape(model_name(stage)), done=size(done), total=size(total)
-            )
-        if view.state == "closed":
-            return translate("ModelBanner", "<b>The index could not be opened.</b> {message}").format(
-                message=html.escape(view.message)
-            )
-        return translate(
-            "ModelBanner", "<b>The models could not be loaded.</b> {message} Keyword search still works."
-        ).format(message=html.escape(view.message))
+    def set_index(self, index: IndexSummary) -> None:
+        """The libraries changed: the banner's sentence on keyword search may change with them."""
+        if index != self._index:
+            self._index = index
+            if self._view is not None:
+                self.set_view(self._view)
 
     def _show_download(self, view: ModelsView) -> None:
         if view.download is None or view.download[2] <= 0:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,9 +23,9 @@ from PySide6.QtWidgets import (
 from desktop.i18n import translate
 from desktop.widgets.sources_panel import open_file
 from desktop.words import folder_name
-from engine import FileOutcome
+from engine import FileCounts, FileOutcome
+from engine.types import shown_status
 
-STATUSES = ("indexed", "skipped", "failed", "pending")
 COLUMN_COUNT = 4
 
 
@@ -58,13 +57,25 @@ def status_word(status: str) -> str:
         "failed": translate("ReportDialog", "failed"),
         "pending": translate("ReportDialog", "pending"),
     }
-    return words.get(status, status)
+    return words.get(shown_status(status), status)
 
 
-def summary_text(counts: Counter[str]) -> str:
+def reason_text(outcome: FileOutcome) -> str:
+    if outcome.status == "embedding" and not outcome.reason:
+        return translate("ReportDialog", "Text stored (keyword search finds it); its embeddings are still to come")
+    return outcome.reason
+
+
+def summary_text(counts: FileCounts) -> str:
+    """The footer: the same counts (engine.FileCounts) as the library row, the status bar and `tansaku report`."""
     return translate(
         "ReportDialog", "{indexed} indexed · {skipped} skipped · {failed} failed · {pending} pending"
-    ).format(**{status: f"{counts.get(status, 0):,}" for status in STATUSES})
+    ).format(
+        indexed=f"{counts.indexed:,}",
+        skipped=f"{counts.skipped:,}",
+        failed=f"{counts.failed:,}",
+        pending=f"{counts.pending:,}",
+    )
 
 
 Index = QModelIndex | QPersistentModelIndex
@@ -95,13 +106,13 @@ class OutcomeModel(QAbstractTableModel):
         self._rows = tuple(
             o
             for o in self._all
-            if (self._status is None or o.status == self._status)
-            and (not self._text or self._text in o.path.lower() or self._text in o.reason.lower())
+            if (self._status is None or shown_status(o.status) == self._status)
+            and (not self._text or self._text in o.path.lower() or self._text in reason_text(o).lower())
         )
         self.endResetModel()
 
-    def counts(self) -> Counter[str]:
-        return Counter(o.status for o in self._all)
+    def counts(self) -> FileCounts:
+        return FileCounts.of(o.status for o in self._all)
 
     def outcome(self, row: int) -> FileOutcome:
         return self._rows[row]
@@ -123,10 +134,16 @@ class OutcomeModel(QAbstractTableModel):
             return None
         outcome = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            values = (self.relative(outcome.path), status_word(outcome.status), outcome.reason, outcome.chunks or "")
+            values = (
+                self.relative(outcome.path),
+                status_word(outcome.status),
+                reason_text(outcome),
+                outcome.chunks or "",
+            )
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{outcome.path}\n{outcome.reason}" if outcome.reason else outcome.path
+            reason = reason_text(outcome)
+            return f"{outcome.path}\n{reason}" if reason else outcome.path
         return None
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:  # noqa: N802
@@ -191,7 +208,7 @@ class ReportDialog(QDialog):
         self.model.set_outcomes(self.library, outcomes)
         counts = self.model.counts()
         self.summary.setText(summary_text(counts))
-        self.retry_button.setEnabled(counts.get("failed", 0) > 0)
+        self.retry_button.setEnabled(counts.failed > 0)
         self._apply_filter()
 
     def set_status_filter(self, status: str | None) -> None:

@@ -56,6 +56,8 @@ def banner_for(turn: Turn) -> tuple[str, str]:
         lines.append(("info", abstained_banner()))
     elif turn.stopped:
         lines.append(("info", translate("TurnView", "<b>Stopped.</b>")))
+    elif turn.mode == "error" and turn.error_kind == "not_searchable":
+        lines.append(("info", html.escape(turn.error or "")))
     elif turn.mode == "error":
         lines.append(
             (

@@ -16,6 +16,7 @@ from engine import (
     Engine,
     EngineConfig,
     EngineError,
+    FileCounts,
     SearchFilters,
     __version__,
     default_data_dir,
@@ -447,6 +448,8 @@ def cmd_report(engine, args) -> int:
         print(outcome_text(o))
     if not outcomes:
         print("No files match.")
+    else:
+        print(FileCounts.of(o.status for o in outcomes).text())
     return 0
 
 

@@ -6,7 +6,7 @@ import textwrap
 from pathlib import Path
 
 from engine.patches import NOT_TRIED
-from engine.types import Answer, FileOutcome, Hit
+from engine.types import Answer, FileOutcome, Hit, shown_status
 
 
 def hit_json(hit: Hit) -> dict:
@@ -112,7 +112,9 @@ def outcome_json(o: FileOutcome) -> dict:
 def outcome_text(o: FileOutcome) -> str:
     reason = f"  ({o.reason})" if o.reason else ""
     chunks = f"{o.chunks} chunks" if o.status == "indexed" else ""
-    return f"{o.status:8} {chunks:>11}  {o.path}{reason}"
+    if o.status == "embedding" and not reason:
+        reason = "  (text stored for keyword search; embeddings still to come)"
+    return f"{shown_status(o.status):8} {chunks:>11}  {o.path}{reason}"
 
 
 def patches_off_text(patches: dict[str, dict[str, object]]) -> str:

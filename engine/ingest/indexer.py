@@ -199,7 +199,8 @@ class Indexer:
                 fresh = replace(fresh, status="skipped", reason=UNDECODABLE_NAME)
             old = known.get(path_str)
             if old is not None and self._unchanged(old, fresh, path, retry_failed):
-                run.unchanged += 1
+                if old.status != "embedding":  # text already stored, vectors still owed: counted when they land
+                    run.unchanged += 1
                 continue
             todo.append(fresh)
         removed = [p for p in known if p not in on_disk and (only is None or _nfc(p) in only)]

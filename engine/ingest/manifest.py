@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from engine.errors import StoreError
-from engine.types import FileOutcome, LibraryInfo
+from engine.types import FileCounts, FileOutcome, LibraryInfo
 
 SCHEMA_VERSION = 1
 
@@ -156,25 +156,22 @@ class Manifest:
             libs = self._db.execute("SELECT path, last_indexed, excludes FROM libraries ORDER BY path").fetchall()
             infos = []
             for path, last, excludes in libs:
-                counts = dict.fromkeys(STATUSES, 0)
                 rows = self._db.execute(
                     "SELECT status, COUNT(*), SUM(chunks) FROM files WHERE collection = ? AND library = ? "
                     "GROUP BY status",
                     (collection, path),
                 ).fetchall()
-                chunks = 0
-                for status, n, c in rows:
-                    counts[status] = n
-                    chunks += c or 0
+                counts = FileCounts.of_totals({status: n for status, n, _c in rows})
+                chunks = sum(c or 0 for _s, _n, c in rows)
                 infos.append(
                     LibraryInfo(
                         path=path,
-                        files=sum(counts.values()),
+                        files=counts.files,
                         chunks=chunks,
-                        indexed=counts["indexed"],
-                        skipped=counts["skipped"],
-                        failed=counts["failed"],
-                        pending=counts["pending"] + counts["embedding"],
+                        indexed=counts.indexed,
+                        skipped=counts.skipped,
+                        failed=counts.failed,
+                        pending=counts.pending,
                         last_indexed=last,
                         excludes=tuple(json.loads(excludes)),
                     )

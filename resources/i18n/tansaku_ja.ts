@@ -8,16 +8,12 @@
         <translation>モデルがまだこのコンピューターにありません。</translation>
     </message>
     <message>
-        <source>Download cancelled. Keyword search still works.</source>
-        <translation>ダウンロードを中止しました。キーワード検索は引き続き使えます。</translation>
+        <source>Download cancelled.</source>
+        <translation>ダウンロードを中止しました。</translation>
     </message>
 </context>
 <context>
     <name>ChatController</name>
-    <message>
-        <source>Keyword search only: the models are not loaded, so passages were found by their words.</source>
-        <translation>キーワード検索のみ: モデルが読み込まれていないため、語句の一致で該当箇所を探しました。</translation>
-    </message>
     <message>
         <source>Stopped.</source>
         <translation>中止しました。</translation>
@@ -252,38 +248,6 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <source>Models: starting…</source>
-        <translation>モデル: 起動中…</translation>
-    </message>
-    <message>
-        <source>Models: checking…</source>
-        <translation>モデル: 確認中…</translation>
-    </message>
-    <message>
-        <source>Models: not downloaded (keyword search only)</source>
-        <translation>モデル: 未ダウンロード (キーワード検索のみ)</translation>
-    </message>
-    <message>
-        <source>Models: downloading…</source>
-        <translation>モデル: ダウンロード中…</translation>
-    </message>
-    <message>
-        <source>Models: loading…</source>
-        <translation>モデル: 読み込み中…</translation>
-    </message>
-    <message>
-        <source>Models: ready</source>
-        <translation>モデル: 準備完了</translation>
-    </message>
-    <message>
-        <source>Models: failed to load (keyword search only)</source>
-        <translation>モデル: 読み込み失敗 (キーワード検索のみ)</translation>
-    </message>
-    <message>
-        <source>Index: not open</source>
-        <translation>インデックス: 未オープン</translation>
-    </message>
-    <message>
         <source>&amp;Add folder…</source>
         <translation>フォルダーを追加(&amp;A)…</translation>
     </message>
@@ -380,6 +344,14 @@ Data: {data}</source>
 データ: {data}</translation>
     </message>
     <message>
+        <source> · rebuilding the index (the old one answers meanwhile)</source>
+        <translation> · インデックスを再構築中 (その間は以前のインデックスで回答します)</translation>
+    </message>
+    <message>
+        <source>This version of Tansaku stores the index differently; until the new index covers every library, questions are answered from the old one.</source>
+        <translation>このバージョンの Tansaku はインデックスの保存形式が変わりました。新しいインデックスがすべてのライブラリをカバーするまでは、以前のインデックスで質問に回答します。</translation>
+    </message>
+    <message>
         <source> · answering from the previous model&apos;s index</source>
         <translation> · 以前のモデルのインデックスで回答中</translation>
     </message>
@@ -411,14 +383,6 @@ Data: {data}</source>
 <context>
     <name>ModelBanner</name>
     <message>
-        <source>Keyword search works meanwhile.</source>
-        <translation>その間もキーワード検索は使えます。</translation>
-    </message>
-    <message>
-        <source>Tansaku needs its language models on this computer: {models}. Download them once (an interrupted download resumes), or use folders you already have. {hint}</source>
-        <translation>Tansaku の言語モデルをこのコンピューターに用意する必要があります: {models}。一度ダウンロードするか (中断しても再開できます)、お手元のモデルフォルダーを指定してください。{hint}</translation>
-    </message>
-    <message>
         <source>Download</source>
         <translation>ダウンロード</translation>
     </message>
@@ -437,26 +401,6 @@ Data: {data}</source>
     <message>
         <source>Try again</source>
         <translation>再試行</translation>
-    </message>
-    <message>
-        <source>Loading the models… {hint}</source>
-        <translation>モデルを読み込んでいます…{hint}</translation>
-    </message>
-    <message>
-        <source>Starting the download…</source>
-        <translation>ダウンロードを開始しています…</translation>
-    </message>
-    <message>
-        <source>Downloading &lt;b&gt;{model}&lt;/b&gt;: {done} of {total}</source>
-        <translation>&lt;b&gt;{model}&lt;/b&gt; をダウンロード中: {done} / {total}</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;The index could not be opened.&lt;/b&gt; {message}</source>
-        <translation>&lt;b&gt;インデックスを開けませんでした。&lt;/b&gt; {message}</translation>
-    </message>
-    <message>
-        <source>&lt;b&gt;The models could not be loaded.&lt;/b&gt; {message} Keyword search still works.</source>
-        <translation>&lt;b&gt;モデルを読み込めませんでした。&lt;/b&gt; {message} キーワード検索は引き続き使えます。</translation>
     </message>
 </context>
 <context>
@@ -554,6 +498,10 @@ Data: {data}</source>
     <message>
         <source>pending</source>
         <translation>未処理</translation>
+    </message>
+    <message>
+        <source>Text stored (keyword search finds it); its embeddings are still to come</source>
+        <translation>本文は保存済み (キーワード検索で見つかります)。埋め込みはこれから計算します</translation>
     </message>
     <message>
         <source>{indexed} indexed · {skipped} skipped · {failed} failed · {pending} pending</source>
@@ -852,6 +800,153 @@ Data: {data}</source>
     <message>
         <source>page {page}</source>
         <translation>{page} ページ</translation>
+    </message>
+</context>
+<context>
+    <name>StateWords</name>
+    <message>
+        <source>Nothing can be searched until the embedding model is here: the index is built with it.</source>
+        <translation>埋め込みモデルが揃うまでは何も検索できません (インデックスはこのモデルで作られます)。</translation>
+    </message>
+    <message>
+        <source>Keyword search already works on the files read so far.</source>
+        <translation>読み込み済みのファイルは、すでにキーワード検索できます。</translation>
+    </message>
+    <message>
+        <source>Keyword search works on your folders meanwhile.</source>
+        <translation>その間も、フォルダーの内容はキーワード検索できます。</translation>
+    </message>
+    <message>
+        <source>Keyword search starts as soon as your folders are read.</source>
+        <translation>フォルダーを読み込み次第、キーワード検索が使えるようになります。</translation>
+    </message>
+    <message>
+        <source>Meanwhile, add a folder: keyword search works as soon as its files are read.</source>
+        <translation>その間にフォルダーを追加しておけば、ファイルを読み込み次第キーワード検索が使えます。</translation>
+    </message>
+    <message>
+        <source>Tansaku needs its language models on this computer: {models}. Download them once (an interrupted download resumes), or use folders you already have. {hint}</source>
+        <translation>Tansaku の言語モデルをこのコンピューターに用意する必要があります: {models}。一度ダウンロードするか (中断しても再開できます)、お手元のモデルフォルダーを指定してください。{hint}</translation>
+    </message>
+    <message>
+        <source>Starting the download…</source>
+        <translation>ダウンロードを開始しています…</translation>
+    </message>
+    <message>
+        <source>Downloading &lt;b&gt;{model}&lt;/b&gt;: {done} of {total}</source>
+        <translation>&lt;b&gt;{model}&lt;/b&gt; をダウンロード中: {total} 中 {done}</translation>
+    </message>
+    <message>
+        <source>Loading the models…</source>
+        <translation>モデルを読み込んでいます…</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The index could not be opened.&lt;/b&gt; {message}</source>
+        <translation>&lt;b&gt;インデックスを開けませんでした。&lt;/b&gt; {message}</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The models could not be loaded.&lt;/b&gt; {message} {hint}</source>
+        <translation>&lt;b&gt;モデルを読み込めませんでした。&lt;/b&gt; {message} {hint}</translation>
+    </message>
+    <message>
+        <source>Results are ranked by keyword + meaning until then.</source>
+        <translation>それまでは、キーワードと意味の両方で順位付けします。</translation>
+    </message>
+    <message>
+        <source>The reranker {model} is not downloaded: download it for sharper ranking. {fused}</source>
+        <translation>リランカー {model} がダウンロードされていません。より的確な順位付けにはダウンロードしてください。{fused}</translation>
+    </message>
+    <message>
+        <source>Starting the reranker&apos;s download…</source>
+        <translation>リランカーのダウンロードを開始しています…</translation>
+    </message>
+    <message>
+        <source>&lt;b&gt;The reranker could not be loaded.&lt;/b&gt; {message} Results are ranked by keyword + meaning.</source>
+        <translation>&lt;b&gt;リランカーを読み込めませんでした。&lt;/b&gt; {message} 結果はキーワードと意味の両方で順位付けしています。</translation>
+    </message>
+    <message>
+        <source>keyword search only</source>
+        <translation>キーワード検索のみ</translation>
+    </message>
+    <message>
+        <source>nothing searchable yet</source>
+        <translation>まだ検索できません</translation>
+    </message>
+    <message>
+        <source>Models: not downloaded</source>
+        <translation>モデル: 未ダウンロード</translation>
+    </message>
+    <message>
+        <source>Models: downloading…</source>
+        <translation>モデル: ダウンロード中…</translation>
+    </message>
+    <message>
+        <source>Models: failed to load</source>
+        <translation>モデル: 読み込み失敗</translation>
+    </message>
+    <message>
+        <source>Models: ready · no reranker (ranked by keyword + meaning)</source>
+        <translation>モデル: 準備完了 · リランカーなし (キーワード + 意味で順位付け)</translation>
+    </message>
+    <message>
+        <source>Models: ready · downloading the reranker…</source>
+        <translation>モデル: 準備完了 · リランカーをダウンロード中…</translation>
+    </message>
+    <message>
+        <source>Models: ready · loading the reranker…</source>
+        <translation>モデル: 準備完了 · リランカーを読み込み中…</translation>
+    </message>
+    <message>
+        <source>Models: ready · reranker failed (ranked by keyword + meaning)</source>
+        <translation>モデル: 準備完了 · リランカー読み込み失敗 (キーワード + 意味で順位付け)</translation>
+    </message>
+    <message>
+        <source>Models: ready · reranking off</source>
+        <translation>モデル: 準備完了 · リランキングはオフ</translation>
+    </message>
+    <message>
+        <source>Models: ready</source>
+        <translation>モデル: 準備完了</translation>
+    </message>
+    <message>
+        <source>Models: starting…</source>
+        <translation>モデル: 起動中…</translation>
+    </message>
+    <message>
+        <source>Models: checking…</source>
+        <translation>モデル: 確認中…</translation>
+    </message>
+    <message>
+        <source>Models: loading…</source>
+        <translation>モデル: 読み込み中…</translation>
+    </message>
+    <message>
+        <source>Index: not open</source>
+        <translation>インデックス: 未オープン</translation>
+    </message>
+    <message>
+        <source>No folders yet: add a folder (Ctrl+O, or drop it on the window), then ask again.</source>
+        <translation>まだフォルダーがありません。フォルダーを追加してから (Ctrl+O、またはウィンドウにドロップ)、もう一度質問してください。</translation>
+    </message>
+    <message>
+        <source>Nothing is searchable yet: Tansaku needs the embedding model to build the index. Download it above, or choose a model folder in Settings → Models.</source>
+        <translation>まだ何も検索できません。インデックスを作るには埋め込みモデルが必要です。上のボタンでダウンロードするか、設定 → モデルでモデルフォルダーを指定してください。</translation>
+    </message>
+    <message>
+        <source>Your folders are still being read: nothing is searchable yet. Ask again in a moment.</source>
+        <translation>フォルダーを読み込んでいるところで、まだ検索できるものがありません。少し待ってからもう一度質問してください。</translation>
+    </message>
+    <message>
+        <source>Keyword search only: the embedding model is not loaded, so these passages were found by their words.</source>
+        <translation>キーワード検索のみ: 埋め込みモデルが読み込まれていないため、これらの箇所は語句の一致で見つけたものです。</translation>
+    </message>
+    <message>
+        <source>Keyword search only: no passage contains these words. Once the embedding model is loaded, search by meaning may find more.</source>
+        <translation>キーワード検索のみ: これらの語句を含む箇所はありません。埋め込みモデルを読み込めば、意味での検索で見つかるかもしれません。</translation>
+    </message>
+    <message>
+        <source>Indexing is still running: results cover the files read so far.</source>
+        <translation>インデックス作成中: 結果は読み込み済みのファイルだけが対象です。</translation>
     </message>
 </context>
 <context>

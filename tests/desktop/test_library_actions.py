@@ -28,7 +28,7 @@ def test_report_filters_reasons_and_retry(qtbot, make_window, engine_config, doc
     dialog = next(d for d in window.findChildren(ReportDialog) if d.isVisible())
     qtbot.waitUntil(lambda: dialog.model.rowCount() == 5, timeout=10_000)
     counts = dialog.model.counts()
-    assert counts["indexed"] == 3 and counts["failed"] == 1 and counts["skipped"] == 1
+    assert counts.indexed == 3 and counts.failed == 1 and counts.skipped == 1
     assert "3 indexed" in dialog.summary.text()
 
     dialog.set_status_filter("failed")
@@ -48,7 +48,7 @@ def test_report_filters_reasons_and_retry(qtbot, make_window, engine_config, doc
     dialog.retry_button.click()
     qtbot.waitUntil(lambda: bool(runs), timeout=30_000)
     assert runs[0].files_failed == 1  # retried (and still broken)
-    qtbot.waitUntil(lambda: dialog.model.counts()["failed"] == 1, timeout=10_000)
+    qtbot.waitUntil(lambda: dialog.model.counts().failed == 1, timeout=10_000)
     dialog.close()
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 
-from desktop.chat_controller import KEYWORD_NOTE
 from desktop.widgets.settings_dialog import SettingsDialog
 from engine.config import EngineConfig
 from tests.desktop.helpers import wait_library_state, wait_ready
@@ -18,7 +17,9 @@ def test_missing_models_are_offered_and_offline_download_fails_clearly(qtbot, ma
     assert banner.isVisible()
     assert "Qwen3-Embedding-0.6B" in banner.text.text() and "Qwen3-Reranker-0.6B" in banner.text.text()
     assert banner.download_button.isVisible() and banner.folder_button.isVisible()
-    assert "keyword search" in window.models_label.text().lower()
+    # a hub id never downloaded: its dimension is unknown, so not even text can be stored yet — and it says so
+    assert "nothing searchable yet" in window.models_label.text().lower()
+    assert "Nothing can be searched until the embedding model is here" in banner.text.text()
 
     banner.download_button.click()
     qtbot.waitUntil(lambda: window.controller.models.state == "error", timeout=30_000)
@@ -53,7 +54,7 @@ def test_keyword_search_works_when_the_models_are_gone(qtbot, make_window, engin
     qtbot.waitUntil(lambda: bool(chat.chat.turns) and chat.chat.turns[-1].done, timeout=30_000)
 
     turn = chat.chat.turns[-1]
-    assert turn.note == KEYWORD_NOTE
+    assert turn.note.startswith("Keyword search only: the embedding model is not loaded")
     assert turn.mode == "search_only"
     assert turn.hits[0].chunk.path.endswith("bread.txt")
     assert turn.hits[0].scores.bm25 is not None and turn.hits[0].scores.dense is None
