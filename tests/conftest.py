@@ -29,3 +29,18 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory):
     from tests.support.tiny_models import build_tiny_models
 
     return build_tiny_models(tmp_path_factory.mktemp("tiny_models"))
+
+
+# Tests sharing an expensive fixture run on one xdist worker, so it is built once: the PyInstaller bundle, each
+# MiniLM-indexed corpus. Every other test stays with the rest of its module (module-scoped fixtures are built once).
+SHARED_FIXTURE_GROUPS = {"bundle": "bundle", "milvus_index": "milvus-en", "milvus_ja_index": "milvus-ja"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("xdist_group"):
+            continue
+        names = getattr(item, "fixturenames", ())
+        group = next((g for fixture, g in SHARED_FIXTURE_GROUPS.items() if fixture in names), None)
+        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::")[0]))
