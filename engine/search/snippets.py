@@ -48,6 +48,8 @@ _CUT_RE = re.compile(
     r"|(?P<line>\n)"
 )
 _HEADING_MARK = re.compile(r"^#{1,6}\s+")
+# Japanese text and its punctuation (。、「」 and full-width forms): no space goes between two such sentences.
+_CJK_EDGE = re.compile(f"[{_JA_CHARS}\u3000-\u303f\uff00-\uffef]")
 
 
 @dataclass(frozen=True)
@@ -236,10 +238,10 @@ def _widen(text: str, spans: list[Span], scores: list[float], best: int, max_cha
 
 
 def _join(parts: list[str]) -> str:
-    """Sentences joined by a space, or by nothing between two CJK ones (Japanese has no spaces between sentences)."""
+    """Sentences joined by a space, or by nothing after a Japanese one (Japanese puts no space after 。)."""
     out = ""
     for part in parts:
-        if out and not (has_japanese_script(out[-1]) and has_japanese_script(part[0])):
+        if out and not _CJK_EDGE.match(out[-1]):
             out += " "
         out += part
     return out
@@ -259,7 +261,7 @@ def _fit(body: str, terms: tuple[frozenset[str], ...], cut_before: bool, cut_aft
     excerpt = body[start:end]
     lead = len(excerpt) - len(excerpt.lstrip())
     excerpt = excerpt.strip()
-    cjk = has_japanese_script(excerpt[:1]), has_japanese_script(excerpt[-1:])
+    cjk = bool(_CJK_EDGE.match(excerpt[:1])), bool(_CJK_EDGE.match(excerpt[-1:]))
     prefix = ("…" if cjk[0] else "… ") if cut_before or start > 0 else ""
     suffix = ("…" if cjk[1] else " …") if cut_after or end < len(body) else ""
     shift = len(prefix) - start - lead

@@ -119,3 +119,10 @@ def test_sentences_keep_abbreviations_and_wrapped_lines_together():
 def test_width_variants_fold_as_in_bm25():
     text = "ﾃﾞｰﾀを保存した。最大は３２，７６８です。v2.4.1 ではなく 2.4"
     assert marked(text, highlight_spans(text, "データ 32,768 2.4")) == ["ﾃﾞｰﾀ", "３２，７６８", "2.4"]
+
+
+def test_japanese_sentences_join_without_spaces():
+    text = "東京都に住んでいます。" * 3 + "京都へ行きました。" + "東京都に住んでいます。" * 12
+    snippet = best_snippet("京都", text)
+    assert snippet.text.startswith("…京都へ行きました。東京都") and snippet.text.endswith("。…")
+    assert marked(snippet.text, snippet.spans) == ["京都"] and " " not in snippet.text
