@@ -9,23 +9,17 @@ from functools import cache
 from pathlib import Path
 
 from desktop.i18n import translate
-from engine import Hit
+from engine import Hit, best_snippet, highlight_spans
 
 CITE_SCHEME = "cite"
 SETTINGS_LINK = "settings:"
-SNIPPET_CHARS = 260
+HIGHLIGHT = "#ffe58a"  # desktop.theme.highlight_color() for the light palette
 
 # [1], [1, 3], [1-3] and full-width brackets (CJK answers use them); the numbers inside become links.
 _MARKER_RE = re.compile(r"([\[［【])(\s*\d{1,4}(?:\s*[,，、;\-–]\s*\d{1,4})*\s*)([\]］】])")
 _NUMBER_RE = re.compile(r"\d{1,4}")
 _TAG_RE = re.compile(r"(<[^>]+>)")
 _NO_LINK_TAGS = ("pre", "code", "a")
-_WORD_RE = re.compile(r"[^\W_]{3,}|[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]{2,}", re.UNICODE)
-_STOPWORDS = frozenset(
-    "the and for are but not you all any can had her was one our out has his how its may new now see two who "
-    "did get let put say she too use what when where which while with this that from have does into about "
-    "there their them then than they will would should could been were your".split()
-)
 
 
 @cache
@@ -81,8 +75,13 @@ def answer_html(text: str, turn: int, sources: int) -> str:
     return link_citations(markdown_html(text), turn, sources)
 
 
-def passages_html(hits: Sequence[Hit], turn: int, cited: Sequence[int] = ()) -> str:
-    """The passage list shown for search-only, abstained and failed answers; each number links to its source."""
+def passages_html(
+    hits: Sequence[Hit], turn: int, cited: Sequence[int] = (), query: str = "", color: str = HIGHLIGHT
+) -> str:
+    """The passage list shown for search-only, abstained and failed answers; each number links to its source.
+
+    Each passage shows its sentence(s) that best match the query, the query's words marked (engine.best_snippet).
+    """
     rows = []
     for number, hit in enumerate(hits, start=1):
         chunk = hit.chunk
@@ -91,13 +90,11 @@ def passages_html(hits: Sequence[Hit], turn: int, cited: Sequence[int] = ()) -> 
             where.append(translate("Rendering", "p. {page}").format(page=chunk.page))
         if chunk.headings:
             where.append(html.escape(chunk.heading))
-        snippet = " ".join(chunk.text.split())
-        if len(snippet) > SNIPPET_CHARS:
-            snippet = snippet[: SNIPPET_CHARS - 1].rstrip() + "…"
+        snippet = best_snippet(query, chunk.text)
         mark = "★ " if number in cited else ""
         rows.append(
             f'<p><a href="{cite_href(turn, number)}">[{number}]</a> {mark}{" · ".join(where)}<br>'
-            f"<span>{html.escape(snippet)}</span></p>"
+            f"<span>{marked_html(snippet.text, snippet.spans, color)}</span></p>"
         )
     return "".join(rows)
 
@@ -110,17 +107,20 @@ def reflow(text: str) -> str:
     return _SOFT_BREAK_RE.sub(" ", text)
 
 
-def query_terms(query: str) -> tuple[str, ...]:
-    """Words worth highlighting: 3+ letters (2+ for CJK), no stopwords, longest first."""
-    words = {w.lower() for w in _WORD_RE.findall(query) if w.lower() not in _STOPWORDS}
-    return tuple(sorted(words, key=len, reverse=True))
+def marked_html(text: str, spans: Sequence[tuple[int, int]], color: str = HIGHLIGHT) -> str:
+    """Text as escaped HTML with the [start, end) spans on a coloured background (spans index the raw text)."""
+    out: list[str] = []
+    last = 0
+    for start, end in spans:
+        if start < last:  # overlapping spans never come from the engine; skip rather than mangle the markup
+            continue
+        out.append(html.escape(text[last:start]))
+        out.append(f'<span style="background-color: {color}">{html.escape(text[start:end])}</span>')
+        last = end
+    out.append(html.escape(text[last:]))
+    return "".join(out)
 
 
-def highlight_html(text: str, query: str, color: str = "#ffe58a") -> str:
-    """Passage text as HTML (line breaks kept) with the query's words marked."""
-    terms = query_terms(query)
-    escaped = html.escape(text)
-    if terms:
-        pattern = re.compile("|".join(re.escape(html.escape(t)) for t in terms), re.IGNORECASE)
-        escaped = pattern.sub(lambda m: f'<span style="background-color: {color}">{m.group(0)}</span>', escaped)
-    return f'<div style="white-space: pre-wrap">{escaped}</div>'
+def highlight_html(text: str, query: str, color: str = HIGHLIGHT) -> str:
+    """Passage text as HTML (line breaks kept) with the query's words marked, whole words only."""
+    return f'<div style="white-space: pre-wrap">{marked_html(text, highlight_spans(text, query), color)}</div>'

@@ -26,6 +26,7 @@ from engine.errors import (
 from engine.ingest.sniff import decode_bytes
 from engine.ingest.watcher import ChangeBatch, FolderWatcher
 from engine.models.model_files import is_model_available, model_download_size
+from engine.search.snippets import Snippet, best_snippet, highlight_spans
 from engine.selftest.run import run_self_test
 from engine.store.filters import SearchFilters
 from engine.types import (
@@ -74,12 +75,15 @@ __all__ = [
     "SearchHits",
     "Scores",
     "SearchFilters",
+    "Snippet",
     "StoreError",
     "StoreLockedError",
     "Turn",
     "__version__",
+    "best_snippet",
     "chat_from_json",
     "chat_to_json",
+    "highlight_spans",
     "default_data_dir",
     "is_model_available",
     "model_download_size",

@@ -18,8 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import translate
-from desktop.rendering import SETTINGS_LINK, answer_html, passages_html
+from desktop.rendering import HIGHLIGHT, SETTINGS_LINK, answer_html, passages_html
 from desktop.resources import icon
+from desktop.theme import highlight_color
 from desktop.words import count
 from engine import Turn
 
@@ -74,17 +75,22 @@ def banner_for(turn: Turn) -> tuple[str, str]:
     return lines[0][0], "<br>".join(text for _tone, text in lines)
 
 
-def body_html(index: int, turn: Turn) -> str:
-    """The answer area: rendered Markdown for generated text, else the list of passages found."""
+def body_html(index: int, turn: Turn, color: str = HIGHLIGHT) -> str:
+    """The answer area: rendered Markdown for generated text, else the list of passages found (their best sentences,
+    the searched words marked in `color`)."""
+
+    def passages(cited: tuple[int, ...] = ()) -> str:
+        return passages_html(turn.hits, index, cited, query=turn.query, color=color)
+
     if turn.mode in ("llm", "streaming") or (turn.mode == "error" and turn.text):
         body = answer_html(turn.text, index, len(turn.hits)) if turn.text else ""
         if turn.mode == "error" and turn.hits and not turn.stopped:
-            body += translate("TurnView", "<p><b>Sources found:</b></p>") + passages_html(turn.hits, index, turn.cited)
+            body += translate("TurnView", "<p><b>Sources found:</b></p>") + passages(turn.cited)
         return body
     if turn.mode == "abstained" and turn.hits:
-        return translate("TurnView", "<p>The closest passages were:</p>") + passages_html(turn.hits, index)
+        return translate("TurnView", "<p>The closest passages were:</p>") + passages()
     if turn.mode in ("search_only", "error") and turn.hits:
-        return passages_html(turn.hits, index, turn.cited)
+        return passages(turn.cited)
     return ""
 
 
@@ -197,7 +203,7 @@ class TurnView(QFrame):
         self.banner.style().polish(self.banner)
         self.searched_for.setVisible(bool(turn.searched_for))
         self.searched_for.set_query(turn.query, busy=not turn.done)
-        body = body_html(self.index, turn)
+        body = body_html(self.index, turn, highlight_color())
         self.answer.setVisible(bool(body))
         self.answer.setText(body)
         self.footer.setText(footer_text(turn))

@@ -262,7 +262,7 @@ def cmd_search(engine, args) -> int:
         hits = engine.search(question, k=args.k, mode=args.mode, rerank=rerank, filters=_filters(args))
         noted = noted or _note_rerank(engine, hits, args.mode)
         if args.json:
-            line = {"question": question, "hits": [hit_json(h) for h in hits], "reranked": hits.reranked}
+            line = {"question": question, "hits": [hit_json(h, question) for h in hits], "reranked": hits.reranked}
             print(json.dumps(line, ensure_ascii=False))
             sys.stdout.flush()
             continue
@@ -271,7 +271,7 @@ def cmd_search(engine, args) -> int:
         if not hits:
             print("No matching passages.")
         for n, hit in enumerate(hits, 1):
-            print(hit_text(n, hit))
+            print(hit_text(n, hit, question=question))
     return 0
 
 

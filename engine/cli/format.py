@@ -6,12 +6,15 @@ import textwrap
 from pathlib import Path
 
 from engine.patches import NOT_TRIED
+from engine.search.snippets import best_snippet
 from engine.types import Answer, FileOutcome, Hit, shown_status
 
 
-def hit_json(hit: Hit) -> dict:
+def hit_json(hit: Hit, question: str | None = None) -> dict:
+    """A hit as JSON; with the question, "snippet" holds the chunk's best-matching sentence(s) and
+    "snippet_highlights" the [start, end) of the question's words in it."""
     c, s = hit.chunk, hit.scores
-    return {
+    out: dict[str, object] = {
         "path": c.path,
         "page": c.page,
         "heading": c.heading,
@@ -29,6 +32,11 @@ def hit_json(hit: Hit) -> dict:
             "rerank": s.rerank,
         },
     }
+    if question is not None:
+        snippet = best_snippet(question, c.text)
+        out["snippet"] = snippet.text
+        out["snippet_highlights"] = [list(span) for span in snippet.spans]
+    return out
 
 
 _RANKED_BY = {"hybrid": "keyword + meaning", "bm25": "keyword", "dense": "meaning"}
@@ -66,14 +74,13 @@ def score_line(hit: Hit) -> str:
     return " · ".join(parts)
 
 
-def hit_text(n: int, hit: Hit, width: int = 100) -> str:
+def hit_text(n: int, hit: Hit, width: int = 100, question: str = "") -> str:
+    """A hit for the terminal: where, scores, and the chunk's sentence(s) that best match the question."""
     c = hit.chunk
     head = f"[{n}] {location(hit)}"
     if c.heading:
         head += f"  — {c.heading}"
-    excerpt = " ".join(c.text.split())
-    if len(excerpt) > 400:
-        excerpt = excerpt[:400].rstrip() + "…"
+    excerpt = best_snippet(question, c.text).text
     body = textwrap.fill(excerpt, width=width, initial_indent="    ", subsequent_indent="    ")
     return f"{head}\n    {score_line(hit)}\n{body}"
 
@@ -94,7 +101,7 @@ def answer_json(answer: Answer) -> dict:
         "error": answer.error,
         "error_kind": answer.error_kind,
         "citations": [{"n": c.number, "path": c.hit.chunk.path, "page": c.hit.chunk.page} for c in answer.citations],
-        "sources": [dict(hit_json(h), n=i) for i, h in enumerate(answer.hits, 1)],
+        "sources": [dict(hit_json(h, answer.question), n=i) for i, h in enumerate(answer.hits, 1)],
     }
 
 

@@ -57,6 +57,22 @@ def segment(text: str) -> str:
     return "".join(parts)
 
 
+def word_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, normalised form) of the words `segment()` keeps, at their places in `text` (for highlighting).
+
+    Only kana/kanji runs are looked at; Sudachi reports offsets into its input as given, so spans fit the raw text.
+    """
+    spans: list[tuple[int, int, str]] = []
+    for match in _JA_RUN.finditer(text):
+        run = match.group()
+        for start in range(0, len(run), _MAX_RUN):
+            base = match.start() + start
+            for morpheme in _tokenizer().tokenize(run[start : start + _MAX_RUN]):
+                if morpheme.part_of_speech()[0] not in DROPPED_POS:
+                    spans.append((base + morpheme.begin(), base + morpheme.end(), morpheme.normalized_form()))
+    return spans
+
+
 def _words(run: str) -> list[str]:
     tokenizer = _tokenizer()
     words: list[str] = []

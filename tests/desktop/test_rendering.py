@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import json
 
 from desktop.chat_history import ChatStore, Turn, chat_from_json, chat_to_json, new_chat
-from desktop.rendering import answer_html, highlight_html, parse_cite, passages_html, query_terms, reflow
+from desktop.rendering import answer_html, highlight_html, marked_html, parse_cite, passages_html, reflow
 from desktop.words import duration, progress_rate, size
 from engine.types import Answer, Chunk, Citation, Hit, Progress, Scores
 
@@ -42,11 +43,32 @@ def test_passages_list_links_and_marks_cited():
 
 
 def test_highlight_marks_query_words_and_keeps_text_safe():
-    html = highlight_html("The LAMP is lit.\n<script>", "when is the lamp lit?", "#ffe58a")
-    assert '<span style="background-color: #ffe58a">LAMP</span>' in html
-    assert "&lt;script&gt;" in html and "white-space: pre-wrap" in html
-    assert "the" not in query_terms("when is the lamp lit?")
-    assert query_terms("灯台の守り人") == ("灯台の守り人",)
+    page = highlight_html("The LAMP is lit.\n<script>", "when is the lamp lit?", "#ffe58a")
+    assert '<span style="background-color: #ffe58a">LAMP</span>' in page
+    assert "&lt;script&gt;" in page and "white-space: pre-wrap" in page
+    assert ">The<" not in page  # stop words are not marked
+    japanese = highlight_html("灯台の守り人が灯台に住む", "灯台の守り人", "#ff0")
+    assert japanese.count("<span") == 3 and '">の<' not in japanese  # 灯台, 守り人, 灯台; particles are not
+
+
+def test_html_is_escaped_around_and_inside_highlights():
+    text = "a <b>data</b> & data&co <script>"
+    first, second = text.index("data"), text.index("data&")
+    out = marked_html(text, [(first, first + 4), (second, second + 4)], "#ff0")
+    assert "<b>" not in out and "<script>" not in out and "&lt;script&gt;" in out and "&amp; " in out
+    assert out.count('<span style="background-color: #ff0">data</span>') == 2
+    assert html.unescape(out.replace('<span style="background-color: #ff0">', "").replace("</span>", "")) == text
+    page = highlight_html("Metadata is data.\n<x> & data&co", "data", "#ff0")
+    assert "Meta<span" not in page and page.count("<span") == 2 and "&lt;x&gt; &amp; " in page
+
+
+def test_passages_show_the_best_sentence_marked_and_escaped():
+    text = "Intro about <tags> & things. " + "Other words are here. " * 12 + "The maximum dimension is 32,768 & more."
+    row = passages_html([_hit(text=text)], turn=0, query="maximum dimension?", color="#ff0")
+    assert "32,768" in row and "Intro" not in row and "&amp; more" in row
+    assert '<span style="background-color: #ff0">maximum</span>' in row
+    plain = passages_html([_hit(text=text)], turn=0)
+    assert "Intro about &lt;tags&gt; &amp; things." in plain and "background-color" not in plain
 
 
 def test_chat_json_round_trip_and_store(tmp_path):
