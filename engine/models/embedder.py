@@ -220,6 +220,15 @@ class Embedder:
         ids = self._tokenizer(text, add_special_tokens=False)["input_ids"]
         return ids.count(unk) / len(ids) if ids else 0.0
 
+    def script_unknown_share(self, script: str) -> float:
+        """unknown_share of a plain sentence in a script (engine/models/script_probe.py), computed once per script."""
+        from engine.models.script_probe import SAMPLES
+
+        cache = self.__dict__.setdefault("_script_shares", {})
+        if script not in cache:
+            cache[script] = self.unknown_share(SAMPLES[script])
+        return cache[script]
+
     def _query_prompt(self) -> str | None:
         prompts = dict(getattr(self._st, "prompts", None) or {})
         model_prompt = prompts.get("query")

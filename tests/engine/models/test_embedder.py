@@ -259,3 +259,5 @@ def test_unknown_share_tells_a_model_that_cannot_read_the_question(tmp_path: Pat
     assert minilm.unknown_share("エンティティを削除したのにディスク使用量が減りません。なぜですか？") > 0.05
     assert not minilm.loaded  # the tokenizer answers; the weights are not needed
     assert embedder.unknown_share("") == 0.0  # nothing to read, nothing unknown
+    assert minilm.script_unknown_share("ja") > 0.05 and minilm.script_unknown_share("zh") > 0.05
+    assert embedder.script_unknown_share("ja") == 0.0  # the byte-level Qwen3-shaped vocabulary reads every script

@@ -31,6 +31,7 @@ class FakeStore:
 class FakeEmbedder:
     share: float
     queries: list[str] = field(default_factory=list)
+    script_shares: dict[str, float] = field(default_factory=dict)
 
     def embed_query(self, text: str) -> np.ndarray:
         self.queries.append(text)
@@ -39,10 +40,13 @@ class FakeEmbedder:
     def unknown_share(self, text: str) -> float:
         return self.share
 
+    def script_unknown_share(self, script: str) -> float:
+        return self.script_shares.get(script, 0.0)
 
-def retriever(share: float) -> tuple[Retriever, FakeStore]:
+
+def retriever(share: float, **script_shares: float) -> tuple[Retriever, FakeStore]:
     store = FakeStore()
-    embedder = FakeEmbedder(share)
+    embedder = FakeEmbedder(share, script_shares=script_shares)
     return Retriever(EngineConfig(rerank=False), store, lambda: embedder, lambda: None), store  # type: ignore[arg-type,return-value]
 
 
@@ -61,4 +65,19 @@ def test_hybrid_ranks_by_keywords_when_the_model_does_not_know_the_question() ->
 def test_dense_mode_is_asked_for_and_always_runs() -> None:
     r, store = retriever(0.5)
     assert [h.chunk.id for h in r.search("q", k=5, mode="dense")] == ["by-meaning"]
+    assert store.dense_calls == 1
+
+
+def test_a_question_in_a_script_the_model_cannot_read_ranks_by_keywords() -> None:
+    """Every token of this question is known, but the model has shown on a plain Japanese sentence that it cannot
+    read Japanese: its vector would rank by the identifier's letters alone."""
+    question = "common.usePartitionKeyAsClusteringKey とは"
+    r, store = retriever(0.0, ja=0.30)
+    assert [h.chunk.id for h in r.search(question, k=5, mode="hybrid")] == ["by-words"]
+    assert store.dense_calls == 0
+    r, store = retriever(0.0, ja=0.30)  # an English question is not affected by the model's Japanese
+    r.search("What is a partition key?", k=5, mode="hybrid")
+    assert store.dense_calls == 1
+    r, store = retriever(0.0, ja=0.0)  # a model that reads Japanese (Qwen3) keeps both sides
+    r.search(question, k=5, mode="hybrid")
     assert store.dense_calls == 1
