@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.i18n import translate
-from engine import Cancelled, CancelToken, EngineConfig, EngineError, LLMError, secrets
+from engine import Cancelled, CancelToken, EngineConfig, EngineError, LLMError, best_snippet, secrets
 
 log = logging.getLogger(__name__)
 
@@ -296,7 +296,12 @@ class EngineWorker(QObject):
 
     def _job_search(self, job: Job) -> tuple:
         kwargs = dict(job.kwargs)
-        return tuple(self._box.require().search(*job.args, cancel=job.token, **kwargs))
+        hits = tuple(self._box.require().search(*job.args, cancel=job.token, **kwargs))
+        # Pick each passage's best sentences here, on the engine thread: the window's rendering then finds them cached
+        # (segmenting Japanese passages costs ~5 ms each, too much for the GUI thread over ten passages).
+        for hit in hits:
+            best_snippet(job.args[0], hit.chunk.text)
+        return hits
 
     def _job_rewrite_query(self, job: Job) -> Any:
         return self._box.require().rewrite_query(*job.args, cancel=job.token, **dict(job.kwargs))
