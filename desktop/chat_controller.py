@@ -10,9 +10,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.engine_host import EngineHost, JobFailure, JobHandle
+from desktop.engine_host import EngineHost, JobFailure, JobHandle, SearchResult
 from desktop.i18n import QT_TRANSLATE_NOOP, translate
-from engine import Answer, CancelToken, Chat, ChatStore, ChatSummary, Hit, QueryRewrite, Turn, new_chat
+from engine import Answer, CancelToken, Chat, ChatStore, ChatSummary, QueryRewrite, Turn, new_chat
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +112,15 @@ class ChatController(QObject):
         turn = self._turn(index)
         searched_for = query if query != turn.question else ""
         turn = replace(
-            turn, searched_for=searched_for, text="", hits=(), cited=(), mode="pending", error=None, error_kind=None
+            turn,
+            searched_for=searched_for,
+            text="",
+            hits=(),
+            cited=(),
+            mode="pending",
+            error=None,
+            error_kind=None,
+            rerank_unavailable="",
         )
         self._set_turn(index, turn)
         self.turn_changed.emit(index, turn)
@@ -161,8 +169,11 @@ class ChatController(QObject):
         turns[index] = turn
         self._chat = replace(self._chat, turns=tuple(turns))
 
-    def _on_hits(self, index: int, hits: tuple[Hit, ...]) -> None:
-        turn = replace(self._turn(index), hits=tuple(hits), mode="streaming")
+    def _on_hits(self, index: int, found: SearchResult) -> None:
+        hits = found.hits
+        turn = replace(
+            self._turn(index), hits=hits, mode="streaming", rerank_unavailable=self._rerank_note(index, found)
+        )
         self._set_turn(index, turn)
         self.turn_changed.emit(index, turn)
         handle = self._host.submit(
@@ -176,6 +187,13 @@ class ChatController(QObject):
             on_tokens=partial(self._on_tokens, index),
         )
         self._handles.append(handle)
+
+    def _rerank_note(self, index: int, found: SearchResult) -> str:
+        """Why the reranker did not rank this turn's hits, said once per chat: "" when an earlier turn said it."""
+        if not found.rerank_unavailable:
+            return ""
+        told = any(t.rerank_unavailable for i, t in enumerate(self._chat.turns) if i != index)
+        return "" if told else found.rerank_unavailable
 
     def _on_tokens(self, index: int, text: str) -> None:
         self._streamed.append(text)
