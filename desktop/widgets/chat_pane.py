@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -83,6 +84,22 @@ class QuestionEdit(QPlainTextEdit):
         super().keyPressEvent(event)
 
 
+class TurnsColumn(QWidget):
+    """The scrolled column of turns, sized by height-for-width only.
+
+    Its layout's minimum size adds up word-wrapped labels at their narrowest (each label's minimum is its text wrapped
+    to a sliver), so the column came out hundreds of pixels taller than its turns: "the bottom" was blank space and
+    the newest turn sat above it. With no minimum, the scroll area sizes it by heightForWidth at the viewport's width.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("turns")
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(0, 0)
+
+
 class ChatPane(QWidget):
     """Signals:
     ask_requested(str), rerun_requested(turn, query), stop_requested(), citation_clicked(turn, number),
@@ -134,9 +151,9 @@ class ChatPane(QWidget):
         self.empty.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.empty.linkActivated.connect(self._on_link)
 
-        self._turns = QWidget()
-        self._turns.setObjectName("turns")
+        self._turns = TurnsColumn()
         self._turns_layout = QVBoxLayout(self._turns)
+        self._turns_layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self._turns_layout.setContentsMargins(0, 0, 0, 0)
         self._turns_layout.setSpacing(10)
         self._turns_layout.addWidget(self.empty)

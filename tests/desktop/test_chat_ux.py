@@ -48,8 +48,12 @@ def _wheel(pane: ChatPane, notches: int) -> None:
 
 
 def _at_bottom(pane: ChatPane) -> bool:
+    """Scrolled to the end, and the end is the newest turn's end (not blank space below it)."""
     bar = pane.scroll_area.verticalScrollBar()
-    return bar.maximum() > 0 and bar.value() == bar.maximum()
+    viewport = pane.scroll_area.viewport()
+    newest = pane.turn_view(pane.turn_count() - 1)
+    bottom = newest.mapTo(viewport, QPoint(0, newest.height())).y()
+    return bar.maximum() > 0 and bar.value() == bar.maximum() and viewport.height() - 12 <= bottom <= viewport.height()
 
 
 def test_chat_follows_each_new_turn_unless_scrolled_up(qtbot):
@@ -58,15 +62,17 @@ def test_chat_follows_each_new_turn_unless_scrolled_up(qtbot):
     pane.resize(520, 360)
     pane.show()
     bar = pane.scroll_area.verticalScrollBar()
+    hits = (_hit("/docs/lighthouse.md"), _hit("/docs/ships.md", number=1))
     for index in range(2):
-        pane.add_turn(index, Turn(f"Question {index}?", text=LONG, mode="llm"))
+        pane.add_turn(index, Turn(f"Question {index}?", text="The lamp is lit at dusk [1].", mode="llm", hits=hits))
+    pane.add_turn(2, Turn("lamp", mode="search_only", hits=hits, cited=(1,)))
     qtbot.waitUntil(lambda: _at_bottom(pane))
 
     # A new question, then its answer streaming in: the view keeps to the newest text.
-    pane.add_turn(2, Turn("Question 2?"))
+    pane.add_turn(3, Turn("Question 3?"))
     qtbot.waitUntil(lambda: _at_bottom(pane))
     before = bar.maximum()
-    pane.update_turn(2, Turn("Question 2?", text=LONG, mode="streaming"))
+    pane.update_turn(3, Turn("Question 3?", text=LONG, mode="streaming"))
     qtbot.waitUntil(lambda: bar.maximum() > before and _at_bottom(pane))
 
     # Scrolled up on purpose: more streamed text does not pull the view away from what the person reads.
@@ -74,7 +80,7 @@ def test_chat_follows_each_new_turn_unless_scrolled_up(qtbot):
     held = bar.value()
     assert held < bar.maximum() and not pane.following
     grown = bar.maximum()
-    pane.update_turn(2, Turn("Question 2?", text=LONG * 2, mode="streaming"))
+    pane.update_turn(3, Turn("Question 3?", text=LONG * 2, mode="streaming"))
     qtbot.waitUntil(lambda: bar.maximum() > grown)
     qtbot.wait(100)
     assert bar.value() == held
@@ -86,13 +92,13 @@ def test_chat_follows_each_new_turn_unless_scrolled_up(qtbot):
         _wheel(pane, -3)
     assert pane.following
     grown = bar.maximum()
-    pane.update_turn(2, Turn("Question 2?", text=LONG * 3, mode="llm"))
+    pane.update_turn(3, Turn("Question 3?", text=LONG * 3, mode="llm"))
     qtbot.waitUntil(lambda: bar.maximum() > grown and _at_bottom(pane))
 
     # Scrolled up, then a new question is asked: asking is the person's move, so the view goes to it.
     _wheel(pane, 5)
     assert not pane.following
-    pane.add_turn(3, Turn("Question 3?"))
+    pane.add_turn(4, Turn("Question 4?"))
     qtbot.waitUntil(lambda: _at_bottom(pane))
     assert pane.following
 
