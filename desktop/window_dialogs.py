@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
 
 from desktop.i18n import translate
 from desktop.widgets.excludes_dialog import ExcludesDialog
+from desktop.widgets.open_failed import show_open_failed
 from desktop.widgets.report_dialog import ReportDialog
 from desktop.widgets.settings_dialog import SettingsDialog
+from desktop.widgets.sources_panel import folder_of, reveal
 
 if TYPE_CHECKING:
     from desktop.controller import AppController
@@ -36,29 +36,10 @@ class DialogsMixin:
 
     # -- opening files and folders -----------------------------------------------------------------
     def show_open_failed(self, path: str, is_folder: bool) -> QMessageBox:
-        """Say in the window that no app could open a file (or show a folder), with the path to select or copy."""
-        if is_folder:
-            title = translate("MainWindow", "Could not show the folder")
-            text = translate("MainWindow", "No file manager could be started to show this folder:")
-        else:
-            title = translate("MainWindow", "Could not open the file")
-            text = translate("MainWindow", "No app could be started to open this file:")
-        box = QMessageBox(QMessageBox.Icon.Warning, title, "", QMessageBox.StandardButton.Close, self._parent())
-        box.setObjectName("openFailed")
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"{text}\n\n{path}")
-        box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        copy = box.addButton(translate("MainWindow", "Copy path"), QMessageBox.ButtonRole.ActionRole)
-        copy.clicked.disconnect()  # an action button closes the box by default; copying should not
-        copy.clicked.connect(lambda: QGuiApplication.clipboard().setText(path))
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.open()
-        return box
+        return show_open_failed(self._parent(), path, is_folder)
 
     def reveal_folder(self, path: str) -> None:
         """Show a library's folder in the file manager, or say in the window that it could not be."""
-        from desktop.widgets.sources_panel import folder_of, reveal
-
         if not reveal(path):
             self.show_open_failed(folder_of(path), True)
 

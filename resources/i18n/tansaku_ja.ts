@@ -404,26 +404,6 @@ Data: {data}</source>
         <translation>&lt;b&gt;Tansaku&lt;/b&gt;&lt;br&gt;手元のフォルダーに質問し、根拠の箇所を出典として示す回答を得られます。&lt;br&gt;Qwen3 の埋め込み・再ランキングモデル、Milvus、OpenAI 互換の任意のエンドポイントを使用します。</translation>
     </message>
     <message>
-        <source>Could not show the folder</source>
-        <translation>フォルダーを表示できませんでした</translation>
-    </message>
-    <message>
-        <source>No file manager could be started to show this folder:</source>
-        <translation>このフォルダーを表示するファイルマネージャーを起動できませんでした:</translation>
-    </message>
-    <message>
-        <source>Could not open the file</source>
-        <translation>ファイルを開けませんでした</translation>
-    </message>
-    <message>
-        <source>No app could be started to open this file:</source>
-        <translation>このファイルを開くアプリを起動できませんでした:</translation>
-    </message>
-    <message>
-        <source>Copy path</source>
-        <translation>パスをコピー</translation>
-    </message>
-    <message>
         <source>The new language applies when Tansaku restarts.</source>
         <translation>新しい言語は Tansaku の再起動後に反映されます。</translation>
     </message>
@@ -477,6 +457,29 @@ Data: {data}</source>
     <message>
         <source>&lt;b&gt;The models could not be loaded.&lt;/b&gt; {message} Keyword search still works.</source>
         <translation>&lt;b&gt;モデルを読み込めませんでした。&lt;/b&gt; {message} キーワード検索は引き続き使えます。</translation>
+    </message>
+</context>
+<context>
+    <name>OpenFailed</name>
+    <message>
+        <source>Could not show the folder</source>
+        <translation>フォルダーを表示できませんでした</translation>
+    </message>
+    <message>
+        <source>No file manager could be started to show this folder:</source>
+        <translation>このフォルダーを表示するファイルマネージャーを起動できませんでした:</translation>
+    </message>
+    <message>
+        <source>Could not open the file</source>
+        <translation>ファイルを開けませんでした</translation>
+    </message>
+    <message>
+        <source>No app could be started to open this file:</source>
+        <translation>このファイルを開くアプリを起動できませんでした:</translation>
+    </message>
+    <message>
+        <source>Copy path</source>
+        <translation>パスをコピー</translation>
     </message>
 </context>
 <context>

@@ -15,10 +15,11 @@ from desktop.library_controller import LibraryView
 from desktop.widgets.chat_pane import ChatPane
 from desktop.widgets.history_list import HistoryList
 from desktop.widgets.library_panel import LibraryPanel
+from desktop.widgets.report_dialog import ReportDialog
 from desktop.widgets.sources_panel import SourcesPanel
 from desktop.widgets.turn_view import TurnView
 from desktop.words import file_rate, progress_rate
-from engine import Chat, ChatStore, Chunk, Hit, LibraryInfo, Progress, Scores, Turn
+from engine import Chat, ChatStore, Chunk, FileOutcome, Hit, LibraryInfo, Progress, Scores, Turn
 from tests.desktop.helpers import ask
 
 LONG = "The keeper climbs the tower, trims the wick and lights the lamp so that ships can pass the rocks. " * 30
@@ -253,6 +254,21 @@ def test_open_and_show_in_folder_failures_are_shown_with_the_path(qtbot, make_wi
     box = _message_box(window)
     assert box is not None and str(docs) in box.text()
     box.close()
+
+
+def test_a_report_row_that_no_app_opens_says_so_in_the_report(qtbot, docs, monkeypatch):
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
+    path = str(docs / "bread.txt")
+    dialog = ReportDialog(str(docs))
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.set_outcomes([FileOutcome(path, str(docs), "indexed", chunks=1)])
+
+    dialog.table.doubleClicked.emit(dialog.table.model().index(0, 0))
+
+    boxes = [b for b in dialog.findChildren(QMessageBox) if b.objectName() == "openFailed" and b.isVisible()]
+    assert len(boxes) == 1 and path in boxes[0].text()
+    boxes[0].close()
 
 
 def test_open_that_works_shows_no_message(qtbot, make_window, engine_config, docs, monkeypatch):
