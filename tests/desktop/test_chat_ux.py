@@ -20,7 +20,8 @@ from desktop.widgets.sources_panel import SourcesPanel
 from desktop.widgets.turn_view import TurnView
 from desktop.words import file_rate, progress_rate
 from engine import Chat, ChatStore, Chunk, FileOutcome, Hit, LibraryInfo, Progress, Scores, Turn
-from tests.desktop.helpers import ask
+from tests.desktop.helpers import ask, wait_library_state, wait_ready
+from tests.support.fake_openai import FakeOpenAIServer, Reply
 
 LONG = "The keeper climbs the tower, trims the wick and lights the lamp so that ships can pass the rocks. " * 30
 
@@ -122,6 +123,29 @@ def test_an_answer_without_valid_citations_is_marked_beside_it(qtbot, text, note
 
     assert view.citation_note.isVisible() is bool(note)
     assert view.citation_note.text() == note
+
+
+def test_streamed_answers_citing_nothing_or_a_missing_source_are_marked_in_the_window(
+    qtbot, make_window, engine_config, docs
+):
+    with FakeOpenAIServer() as server:
+        window = make_window(engine_config.with_changes(llm_base_url=server.base_url))
+        wait_ready(qtbot, window)
+        window.add_folders([str(docs)])
+        wait_library_state(qtbot, window, str(docs.resolve()), "ready")
+
+        server.push(Reply("The keeper lights the lamp at dusk.", chunks=4))
+        first = ask(qtbot, window, "When is the lighthouse lamp lit?")
+        server.push(
+            Reply("sourdough bread rises slowly"), Reply("Sourdough rises overnight [9].", chunks=4)
+        )  # a follow-up: rewrite, answer
+        second = ask(qtbot, window, "Why does sourdough rise slowly?")
+
+    assert first.mode == second.mode == "llm"
+    note = window.chat_pane.turn_view(0).citation_note
+    assert note.isVisibleTo(window) and note.text().startswith("No citations")
+    note = window.chat_pane.turn_view(1).citation_note
+    assert note.isVisibleTo(window) and note.text().startswith("Cites [9], which is not among the")
 
 
 def test_no_citation_note_while_streaming_or_for_passage_lists(qtbot):
