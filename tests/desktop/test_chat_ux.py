@@ -136,9 +136,8 @@ def test_streamed_answers_citing_nothing_or_a_missing_source_are_marked_in_the_w
 
         server.push(Reply("The keeper lights the lamp at dusk.", chunks=4))
         first = ask(qtbot, window, "When is the lighthouse lamp lit?")
-        server.push(
-            Reply("sourdough bread rises slowly"), Reply("Sourdough rises overnight [9].", chunks=4)
-        )  # a follow-up: rewrite, answer
+        # A follow-up: its question is rewritten first (one reply), then answered (the next).
+        server.push(Reply("sourdough bread rises slowly"), Reply("Sourdough rises overnight [9].", chunks=4))
         second = ask(qtbot, window, "Why does sourdough rise slowly?")
 
     assert first.mode == second.mode == "llm"
