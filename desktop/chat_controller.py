@@ -10,10 +10,10 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
-from desktop.engine_host import EngineHost, JobFailure, JobHandle
+from desktop.engine_host import EngineHost, JobFailure, JobHandle, SearchResult
 from desktop.i18n import translate
 from desktop.state_words import AskPlan, answer_note
-from engine import Answer, CancelToken, Chat, ChatStore, ChatSummary, Hit, QueryRewrite, Turn, new_chat
+from engine import Answer, CancelToken, Chat, ChatStore, ChatSummary, QueryRewrite, Turn, new_chat
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,15 @@ class ChatController(QObject):
         turn = self._turn(index)
         searched_for = query if query != turn.question else ""
         turn = replace(
-            turn, searched_for=searched_for, text="", hits=(), cited=(), mode="pending", error=None, error_kind=None
+            turn,
+            searched_for=searched_for,
+            text="",
+            hits=(),
+            cited=(),
+            mode="pending",
+            error=None,
+            error_kind=None,
+            rerank_unavailable="",
         )
         self._set_turn(index, turn)
         self.turn_changed.emit(index, turn)
@@ -163,10 +171,17 @@ class ChatController(QObject):
         turns[index] = turn
         self._chat = replace(self._chat, turns=tuple(turns))
 
-    def _on_hits(self, index: int, hits: tuple[Hit, ...]) -> None:
+    def _on_hits(self, index: int, found: SearchResult) -> None:
+        hits = found.hits
         plan = self._plans.get(index)
         note = answer_note(plan, len(hits)) if plan is not None else ""
-        turn = replace(self._turn(index), hits=tuple(hits), mode="streaming", note=note)
+        turn = replace(
+            self._turn(index),
+            hits=hits,
+            mode="streaming",
+            note=note,
+            rerank_unavailable=self._rerank_note(index, found),
+        )
         self._set_turn(index, turn)
         self.turn_changed.emit(index, turn)
         handle = self._host.submit(
@@ -180,6 +195,13 @@ class ChatController(QObject):
             on_tokens=partial(self._on_tokens, index),
         )
         self._handles.append(handle)
+
+    def _rerank_note(self, index: int, found: SearchResult) -> str:
+        """Why the reranker did not rank this turn's hits, said once per chat: "" when an earlier turn said it."""
+        if not found.rerank_unavailable:
+            return ""
+        told = any(t.rerank_unavailable for i, t in enumerate(self._chat.turns) if i != index)
+        return "" if told else found.rerank_unavailable
 
     def _on_tokens(self, index: int, text: str) -> None:
         self._streamed.append(text)

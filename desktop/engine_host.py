@@ -30,13 +30,14 @@ from desktop.engine_worker import (
     Job,
     JobFailure,
     ModelCheck,
+    SearchResult,
     default_factory,
 )
 from engine import CancelToken
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EngineHost", "EngineSnapshot", "JobFailure", "JobHandle", "ModelCheck"]
+__all__ = ["EngineHost", "EngineSnapshot", "JobFailure", "JobHandle", "ModelCheck", "SearchResult"]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.i18n import translate
-from engine import Cancelled, CancelToken, EngineConfig, EngineError, LLMError, best_snippet, secrets
+from engine import Cancelled, CancelToken, EngineConfig, EngineError, Hit, LLMError, best_snippet, secrets
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +73,18 @@ class EngineSnapshot:
     status: dict
     models: dict
     libraries: tuple
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A search job's hits in rank order, and how they were ranked (engine.SearchHits as an immutable payload).
+
+    rerank_unavailable: why the reranker did not order them although it was asked to ("" when it did or was off).
+    """
+
+    hits: tuple[Hit, ...]
+    reranked: bool = False
+    rerank_unavailable: str = ""
 
 
 @dataclass(frozen=True)
@@ -294,14 +306,18 @@ class EngineWorker(QObject):
             self.drain()
             time.sleep(PAUSE_POLL_S)
 
-    def _job_search(self, job: Job) -> tuple:
-        kwargs = dict(job.kwargs)
-        hits = tuple(self._box.require().search(*job.args, cancel=job.token, **kwargs))
+    def _job_search(self, job: Job) -> SearchResult:
+        found = self._box.require().search(*job.args, cancel=job.token, **dict(job.kwargs))
         # Pick each passage's best sentences here, on the engine thread: the window's rendering then finds them cached
         # (segmenting Japanese passages costs ~5 ms each, too much for the GUI thread over ten passages).
-        for hit in hits:
-            best_snippet(job.args[0], hit.chunk.text)
-        return hits
+        for hit in found:
+            if isinstance(hit, Hit):
+                best_snippet(job.args[0], hit.chunk.text)
+        return SearchResult(
+            tuple(found),
+            reranked=bool(getattr(found, "reranked", False)),
+            rerank_unavailable=str(getattr(found, "rerank_unavailable", "")),
+        )
 
     def _job_rewrite_query(self, job: Job) -> Any:
         return self._box.require().rewrite_query(*job.args, cancel=job.token, **dict(job.kwargs))

@@ -28,7 +28,7 @@ from desktop.widgets.history_list import HistoryList
 from desktop.widgets.library_panel import LibraryPanel
 from desktop.widgets.model_banner import ModelBanner
 from desktop.widgets.progress_panel import ProgressPanel
-from desktop.widgets.sources_panel import SourcesPanel, reveal
+from desktop.widgets.sources_panel import SourcesPanel
 from desktop.window_dialogs import DialogsMixin
 from desktop.words import count, folder_name, model_name
 from desktop.words import repair as repair_words
@@ -161,7 +161,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.library_panel.reindex_requested.connect(libs.index)
         self.library_panel.retry_requested.connect(libs.retry_failed)
         self.library_panel.remove_requested.connect(self.confirm_remove)
-        self.library_panel.reveal_requested.connect(reveal)
+        self.library_panel.reveal_requested.connect(self.reveal_folder)
         self.library_panel.report_requested.connect(self.show_report)
         self.library_panel.excludes_requested.connect(self.edit_excludes)
         self.progress_panel.pause_requested.connect(libs.pause)
@@ -174,7 +174,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         chat.turn_changed.connect(self._on_turn_changed)
         chat.turn_finished.connect(self._on_turn_finished)
         chat.busy_changed.connect(self.chat_pane.set_busy)
-        chat.history_changed.connect(lambda chats: self.history.set_chats(chats, c.chat.chat.id))
+        chat.history_changed.connect(self._on_history_changed)
         self.chat_pane.ask_requested.connect(chat.ask)
         self.chat_pane.rerun_requested.connect(chat.rerun)
         self.chat_pane.stop_requested.connect(chat.stop)
@@ -183,6 +183,8 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.chat_pane.settings_requested.connect(lambda: self.open_settings())
         self.chat_pane.samples_requested.connect(self.add_samples)
         self.chat_pane.add_folder_requested.connect(self.choose_folder)
+        self.chat_pane.rerank_download_requested.connect(c.load_models)
+        self.sources.open_failed.connect(self.show_open_failed)
         self.history.open_requested.connect(chat.open_chat)
         self.history.delete_requested.connect(chat.delete_chat)
 
@@ -235,8 +237,15 @@ class MainWindow(DialogsMixin, QMainWindow):
     def _on_chat_reset(self, chat) -> None:
         self.chat_pane.set_chat(chat)
         self.sources.show_hits((), "")
-        self.history.set_chats(self.controller.chat.history(), chat.id)
+        self._on_history_changed(self.controller.chat.history())
         self.chat_pane.focus_question()
+
+    def _on_history_changed(self, chats) -> None:
+        current = self.controller.chat.chat.id
+        self.history.set_chats(chats, current)
+        title = next((summary.title for summary in chats if summary.id == current), None)
+        if title is not None:  # saved chats' titles are told apart: "… (2)"
+            self.chat_pane.title.setText(title)
 
     def _on_turn_added(self, index: int, turn) -> None:
         self.chat_pane.add_turn(index, turn)

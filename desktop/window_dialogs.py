@@ -8,8 +8,10 @@ from PySide6.QtWidgets import QDialog, QMainWindow, QMessageBox, QWidget
 
 from desktop.i18n import translate
 from desktop.widgets.excludes_dialog import ExcludesDialog
+from desktop.widgets.open_failed import show_open_failed
 from desktop.widgets.report_dialog import ReportDialog
 from desktop.widgets.settings_dialog import SettingsDialog
+from desktop.widgets.sources_panel import folder_of, reveal
 
 if TYPE_CHECKING:
     from desktop.controller import AppController
@@ -31,6 +33,15 @@ class DialogsMixin:
 
     def show_error(self, title: str, text: str) -> None:
         QMessageBox.warning(self._parent(), title, text)
+
+    # -- opening files and folders -----------------------------------------------------------------
+    def show_open_failed(self, path: str, is_folder: bool) -> QMessageBox:
+        return show_open_failed(self._parent(), path, is_folder)
+
+    def reveal_folder(self, path: str) -> None:
+        """Show a library's folder in the file manager, or say in the window that it could not be."""
+        if not reveal(path):
+            self.show_open_failed(folder_of(path), True)
 
     # -- settings ----------------------------------------------------------------------------------
     def open_settings(self, tab: str = "answers") -> SettingsDialog:

@@ -96,12 +96,25 @@ def progress_counts(p: Progress) -> str:
 IDLE_PHASES = frozenset({"scanning", "done", "cancelled", "paused"})
 
 
+def _rate_number(rate: float) -> str:
+    return f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
+
+
+def file_rate(per_second: float) -> str:
+    """Files per second, or per minute when slower than one a second (never "0.0 files/s")."""
+    if per_second >= 1:
+        return translate("Words", "{rate} files/s").format(rate=_rate_number(per_second))
+    per_minute = per_second * 60
+    if per_minute < 0.1:
+        return translate("Words", "under 0.1 files/min")
+    return translate("Words", "{rate} files/min").format(rate=_rate_number(per_minute))
+
+
 def progress_rate(p: Progress) -> str:
-    """Files per second and time left, while files are being processed (indexing, embedding, storing)."""
+    """Files per second (or minute) and time left, while files are being processed (indexing, embedding, storing)."""
     if p.phase in IDLE_PHASES or p.elapsed_s <= 0 or p.files_done == 0:
         return ""
-    rate = p.rate_files
-    text = translate("Words", "{rate} files/s").format(rate=f"{rate:.1f}" if rate < 10 else f"{rate:.0f}")
+    text = file_rate(p.rate_files)
     eta = p.eta_s
     if eta is None:
         return text

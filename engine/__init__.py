@@ -9,8 +9,18 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from engine.answer import secrets
+from engine.answer.citations import citations_outside, cited_numbers
 from engine.cancel import CancelToken
-from engine.chats import Chat, ChatStore, ChatSummary, Turn, chat_from_json, chat_to_json, new_chat
+from engine.chats import (
+    Chat,
+    ChatStore,
+    ChatSummary,
+    Turn,
+    chat_from_json,
+    chat_to_json,
+    distinct_titles,
+    new_chat,
+)
 from engine.config import APP_NAME, DEFAULT_EMBED_MODEL, EngineConfig, default_data_dir
 from engine.engine import Engine, normalise_library
 from engine.errors import (
@@ -83,8 +93,11 @@ __all__ = [
     "best_snippet",
     "chat_from_json",
     "chat_to_json",
-    "highlight_spans",
+    "cited_numbers",
+    "citations_outside",
     "default_data_dir",
+    "distinct_titles",
+    "highlight_spans",
     "is_model_available",
     "model_download_size",
     "new_chat",

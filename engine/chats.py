@@ -11,6 +11,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ class Turn:
     note: str = ""
     asked_at: float = field(default_factory=time.time)
     searched_for: str = ""  # the query actually searched, when a follow-up was rewritten ("" = the question)
+    rerank_unavailable: str = ""  # why the reranker did not order these hits although asked to ("" = it did, or off)
 
     @property
     def done(self) -> bool:
@@ -85,6 +87,23 @@ class ChatSummary:
     title: str
     updated: float
     turns: int = 0
+    created: float = 0.0
+
+
+def distinct_titles(summaries: Sequence[ChatSummary]) -> tuple[ChatSummary, ...]:
+    """The same chats, in the same order, where chats that share a title get " (2)", " (3)"… by creation order.
+
+    Three chats started with the same question would otherwise be three identical rows in the history.
+    """
+    groups: dict[str, list[ChatSummary]] = {}
+    for summary in summaries:
+        groups.setdefault(summary.title, []).append(summary)
+    renamed: dict[str, str] = {}
+    for title, group in groups.items():
+        if len(group) > 1:
+            for number, summary in enumerate(sorted(group, key=lambda s: (s.created, s.id))[1:], start=2):
+                renamed[summary.id] = f"{title} ({number})"
+    return tuple(replace(s, title=renamed[s.id]) if s.id in renamed else s for s in summaries)
 
 
 def new_chat() -> Chat:
@@ -182,5 +201,5 @@ class ChatStore:
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 log.warning("Skipping unreadable chat %s (%s)", path.name, exc)
                 continue
-            found.append(ChatSummary(chat.id, chat.title, path.stat().st_mtime, len(chat.turns)))
-        return tuple(sorted(found, key=lambda s: s.updated, reverse=True))
+            found.append(ChatSummary(chat.id, chat.title, path.stat().st_mtime, len(chat.turns), chat.created))
+        return distinct_titles(sorted(found, key=lambda s: s.updated, reverse=True))

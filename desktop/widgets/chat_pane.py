@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QLayout,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
@@ -51,6 +52,7 @@ def ready_html() -> str:
     )
 
 
+FOLLOW_SLACK_PX = 40  # this close to the bottom counts as "at the bottom"
 MIN_REDRAW_MS = 50
 REDRAW_BUDGET = 4  # wait 4x the last redraw's cost before the next one
 
@@ -82,11 +84,31 @@ class QuestionEdit(QPlainTextEdit):
         super().keyPressEvent(event)
 
 
+class TurnsColumn(QWidget):
+    """The scrolled column of turns, sized by height-for-width only.
+
+    Its layout's minimum size adds up word-wrapped labels at their narrowest (each label's minimum is its text wrapped
+    to a sliver), so the column came out hundreds of pixels taller than its turns: "the bottom" was blank space and
+    the newest turn sat above it. With no minimum, the scroll area sizes it by heightForWidth at the viewport's width.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("turns")
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt override
+        return QSize(0, 0)
+
+
 class ChatPane(QWidget):
     """Signals:
     ask_requested(str), rerun_requested(turn, query), stop_requested(), citation_clicked(turn, number),
     settings_requested(),
-    new_chat_requested(), samples_requested(), add_folder_requested()
+    new_chat_requested(), samples_requested(), add_folder_requested(),
+    rerank_download_requested() (the "Reranker not available" note's Download)
+
+    The view follows the conversation (a new turn, an answer streaming in) while it is at the bottom; once the person
+    scrolls up it stays where they put it, until they scroll back down or ask a new question.
     """
 
     ask_requested = Signal(str)
@@ -97,6 +119,7 @@ class ChatPane(QWidget):
     new_chat_requested = Signal()
     samples_requested = Signal()
     add_folder_requested = Signal()
+    rerank_download_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -104,6 +127,7 @@ class ChatPane(QWidget):
         self._busy = False
         self._pending: dict[int, Turn] = {}
         self._redraw_ms = 0.0
+        self._follow = True
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
         self._render_timer.timeout.connect(self._render_pending)
@@ -127,9 +151,9 @@ class ChatPane(QWidget):
         self.empty.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
         self.empty.linkActivated.connect(self._on_link)
 
-        self._turns = QWidget()
-        self._turns.setObjectName("turns")
+        self._turns = TurnsColumn()
         self._turns_layout = QVBoxLayout(self._turns)
+        self._turns_layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
         self._turns_layout.setContentsMargins(0, 0, 0, 0)
         self._turns_layout.setSpacing(10)
         self._turns_layout.addWidget(self.empty)
@@ -139,6 +163,9 @@ class ChatPane(QWidget):
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroll_area.setWidget(self._turns)
+        bar = self.scroll_area.verticalScrollBar()
+        bar.rangeChanged.connect(self._on_range_changed)
+        bar.actionTriggered.connect(self._on_scroll_action)
 
         self.question = QuestionEdit()
         self.question.submitted.connect(self._on_submitted)
@@ -166,7 +193,7 @@ class ChatPane(QWidget):
         self._views = []
         for index, turn in enumerate(chat.turns):
             self.add_turn(index, turn, scroll=False)
-        self.title.setText(chat.title)
+        self.title.setText(chat.title if chat.turns else translate("ChatPane", "New chat"))
         self._update_empty()
         self._scroll_to_bottom()
 
@@ -174,6 +201,7 @@ class ChatPane(QWidget):
         view = TurnView(index, turn)
         view.link_activated.connect(self._on_link)
         view.rerun_requested.connect(self.rerun_requested)
+        view.download_requested.connect(self.rerank_download_requested)
         self._turns_layout.insertWidget(self._turns_layout.count() - 1, view)
         self._views.append(view)
         if index == 0:
@@ -202,16 +230,12 @@ class ChatPane(QWidget):
 
     def _render(self, index: int, turn: Turn) -> None:
         started = time.perf_counter()
-        bar = self.scroll_area.verticalScrollBar()
-        follow = bar.value() >= bar.maximum() - 40
         view = self._views[index]
         view.set_turn(turn)
         layout = view.layout()
         if layout is not None:  # a TurnView always has one; the check is for the type checker
             layout.activate()
         self._redraw_ms = (time.perf_counter() - started) * 1000 * 3  # layout and paint follow; roughly 2x more
-        if follow:
-            self._scroll_to_bottom()
 
     def turn_view(self, index: int) -> TurnView:
         return self._views[index]
@@ -225,11 +249,26 @@ class ChatPane(QWidget):
     def _update_empty(self) -> None:
         self.empty.setVisible(not self._views)
 
+    @property
+    def following(self) -> bool:
+        """True while the view keeps to the newest text (the person has not scrolled up)."""
+        return self._follow
+
     def _scroll_to_bottom(self) -> None:
-        # After the layout has grown to fit the new text.
-        QTimer.singleShot(
-            0, lambda: self.scroll_area.verticalScrollBar().setValue(self.scroll_area.verticalScrollBar().maximum())
-        )
+        """Follow again, and go to the bottom now; as the layout grows to fit new text, _on_range_changed keeps up."""
+        self._follow = True
+        bar = self.scroll_area.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _on_range_changed(self, _minimum: int, maximum: int) -> None:
+        if self._follow:
+            self.scroll_area.verticalScrollBar().setValue(maximum)
+
+    def _on_scroll_action(self, _action: int) -> None:
+        # Only the person's scrolling (wheel, keys, the bar) triggers actions; the slider position is already the new
+        # one here, the value not yet. Scrolling up stops following, scrolling back to the bottom resumes it.
+        bar = self.scroll_area.verticalScrollBar()
+        self._follow = bar.sliderPosition() >= bar.maximum() - FOLLOW_SLACK_PX
 
     # -- asking ------------------------------------------------------------------------------------
     def set_busy(self, busy: bool) -> None:

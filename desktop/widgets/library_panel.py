@@ -79,7 +79,8 @@ def subtitle(view: LibraryView) -> str:
 
 
 def tooltip(view: LibraryView) -> str:
-    lines = [view.path]
+    """The row's full text (its two lines are cut to the sidebar's width), then the path and counts."""
+    lines = [folder_name(view.path), subtitle(view), view.path]
     info = view.info
     if info is not None:
         lines.append(

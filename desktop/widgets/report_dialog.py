@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.i18n import translate
+from desktop.widgets.open_failed import show_open_failed
 from desktop.widgets.sources_panel import open_file
 from desktop.words import folder_name
 from engine import FileCounts, FileOutcome
@@ -188,7 +189,7 @@ class ReportDialog(QDialog):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         header.resizeSection(0, 330)
-        self.table.doubleClicked.connect(lambda index: open_file(self.model.outcome(index.row()).path))
+        self.table.doubleClicked.connect(lambda index: self.open_path(self.model.outcome(index.row()).path))
         self.retry_button = QPushButton(translate("ReportDialog", "Retry failed"))
         self.retry_button.clicked.connect(lambda: self.retry_requested.emit(self.library))
         self.excludes_button = QPushButton(translate("ReportDialog", "Exclusions…"))
@@ -203,6 +204,11 @@ class ReportDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
         layout.addWidget(buttons)
+
+    def open_path(self, path: str) -> None:
+        """Open a file of the report in its default app, or say here that none could, with the path to copy."""
+        if not open_file(path):
+            show_open_failed(self, path, False)
 
     def set_outcomes(self, outcomes: Sequence[FileOutcome]) -> None:
         self.model.set_outcomes(self.library, outcomes)

@@ -41,6 +41,27 @@ def hit_title(number: int, hit: Hit) -> str:
     return f"[{number}] {Path(chunk.path).name}{page}"
 
 
+def scores_tooltip() -> str:
+    """What the numbers under a passage mean (they are shown as they come from the search, not as percentages)."""
+    return translate(
+        "SourcesPanel",
+        "How this passage was found:\n"
+        "rerank: the reranker's judgement of how well the passage answers the question (0 to 1; higher is better).\n"
+        "dense: similarity in meaning between the question and the passage (embeddings; higher is better).\n"
+        "BM25: keyword match, weighing rare words more (higher is better).\n"
+        "fused: dense and BM25 combined by their ranks; the order used when there is no reranker.\n"
+        "(#n) is the passage's rank in that search alone.",
+    )
+
+
+def item_tooltip(hit: Hit, cited: bool) -> str:
+    if cited:
+        return translate("SourcesPanel", "{path}\nCited by the answer (shown in bold; ★ in the chat)").format(
+            path=hit.chunk.path
+        )
+    return hit.chunk.path
+
+
 def open_file(path: str) -> bool:
     """Open the file in its default app, at its start."""
     return QDesktopServices.openUrl(QUrl.fromLocalFile(path))
@@ -56,17 +77,23 @@ def hit_location(hit: Hit) -> Location:
     return Location(chunk.path)
 
 
-def reveal(path: str) -> bool:
-    """Show a file's folder (or a folder itself) in the file manager."""
+def folder_of(path: str) -> str:
+    """A file's folder, or a folder itself."""
     target = Path(path)
-    folder = target if target.is_dir() else target.parent
-    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+    return str(target if target.is_dir() else target.parent)
+
+
+def reveal(path: str) -> bool:
+    """Show a file's folder (or a folder itself) in the file manager; False when no file manager could be started."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(folder_of(path)))
 
 
 class SourcesPanel(QWidget):
-    """Signals: hit_selected(int number)."""
+    """Signals: hit_selected(int number); open_failed(path, is_folder) when no app could open the file (or, for
+    Show in folder, no file manager could show its folder): the window shows the path to copy."""
 
     hit_selected = Signal(int)
+    open_failed = Signal(str, bool)
     _open_plain = Signal(str)  # emitted from the opener's thread when no page/line viewer applies
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -89,6 +116,7 @@ class SourcesPanel(QWidget):
         self.scores_label = QLabel()
         self.scores_label.setObjectName("sourceScores")
         self.scores_label.setWordWrap(True)
+        self.scores_label.setToolTip(scores_tooltip())
         self.text = QTextBrowser()
         self.text.setObjectName("sourceText")
         self.text.setOpenLinks(False)
@@ -98,7 +126,7 @@ class SourcesPanel(QWidget):
             translate("SourcesPanel", "Open the file, at the passage's page or line where its viewer allows")
         )
         self.open_button.clicked.connect(self.open_current)
-        self._open_plain.connect(open_file)
+        self._open_plain.connect(self._open_default)
         self.reveal_button = QPushButton(translate("SourcesPanel", "Show in folder"))
         self.reveal_button.setIcon(icon("reveal"))
         self.reveal_button.clicked.connect(self.reveal_current)
@@ -136,7 +164,7 @@ class SourcesPanel(QWidget):
         self.list.clear()
         for number, hit in enumerate(self._hits, start=1):
             item = QListWidgetItem(hit_title(number, hit))
-            item.setToolTip(hit.chunk.path)
+            item.setToolTip(item_tooltip(hit, number in cited))
             item.setData(HIT_ROLE, number)
             if number in cited:
                 font = QFont(item.font())
@@ -206,7 +234,11 @@ class SourcesPanel(QWidget):
         if hit is not None:
             open_at(hit_location(hit), self._open_plain.emit)
 
+    def _open_default(self, path: str) -> None:
+        if not open_file(path):
+            self.open_failed.emit(path, False)
+
     def reveal_current(self) -> None:
         hit = self.current_hit()
-        if hit is not None:
-            reveal(hit.chunk.path)
+        if hit is not None and not reveal(hit.chunk.path):
+            self.open_failed.emit(folder_of(hit.chunk.path), True)

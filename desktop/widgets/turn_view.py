@@ -22,7 +22,7 @@ from desktop.rendering import HIGHLIGHT, SETTINGS_LINK, answer_html, passages_ht
 from desktop.resources import icon
 from desktop.theme import highlight_color
 from desktop.words import count
-from engine import Turn
+from engine import Turn, citations_outside, cited_numbers
 
 
 def search_only_banner() -> str:
@@ -94,6 +94,38 @@ def body_html(index: int, turn: Turn, color: str = HIGHLIGHT) -> str:
     return ""
 
 
+def citation_note(turn: Turn) -> str:
+    """The warning beside a finished written answer that cites no source, or cites numbers that are not sources."""
+    if turn.mode != "llm" or not turn.text.strip():
+        return ""
+    outside = citations_outside(turn.text, len(turn.hits))
+    if outside:
+        numbers = ", ".join(f"[{n}]" for n in outside)
+        sources = count(len(turn.hits), "source")
+        if len(outside) == 1:
+            return translate("TurnView", "Cites {numbers}, which is not among the {sources}.").format(
+                numbers=numbers, sources=sources
+            )
+        return translate("TurnView", "Cites {numbers}, which are not among the {sources}.").format(
+            numbers=numbers, sources=sources
+        )
+    if not cited_numbers(turn.text, len(turn.hits)):
+        return translate("TurnView", "No citations: this answer may not come from your documents.")
+    return ""
+
+
+def rerank_note() -> str:
+    return translate("TurnView", "Reranker not available: ranked by keyword + meaning.")
+
+
+def star_tooltip() -> str:
+    return translate(
+        "TurnView",
+        "★ marks a passage the answer cites. Click a number such as [1] to see the passage, its file and its scores "
+        "in the Sources panel.",
+    )
+
+
 def footer_text(turn: Turn) -> str:
     if turn.mode == "pending":
         return translate("TurnView", "Searching your documents…")
@@ -153,11 +185,44 @@ class SearchedFor(QWidget):
             self.rerun_requested.emit(query)
 
 
+class RerankNote(QWidget):
+    """ "Reranker not available" with a one-click Download (the app's model download). Signals: download_requested()."""
+
+    download_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel(rerank_note())
+        self.label.setObjectName("rerankNote")
+        self.label.setWordWrap(True)
+        self.download_button = QToolButton()
+        self.download_button.setText(translate("TurnView", "Download"))
+        self.download_button.setToolTip(
+            translate("TurnView", "Download the reranker model; later questions are then ranked by it")
+        )
+        self.download_button.clicked.connect(self.download_requested)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.download_button)
+
+    def set_reason(self, reason: str) -> None:
+        self.label.setToolTip(
+            translate(
+                "TurnView",
+                "{reason}. Without the reranker, passages are ordered by combining keyword (BM25) and meaning (dense) "
+                "search.",
+            ).format(reason=reason)
+        )
+
+
 class TurnView(QFrame):
-    """Signals: link_activated(str) for cite: and settings: links; rerun_requested(int, str) for an edited query."""
+    """Signals: link_activated(str) for cite: and settings: links; rerun_requested(int, str) for an edited query;
+    download_requested() from the "Reranker not available" note."""
 
     link_activated = Signal(str)
     rerun_requested = Signal(int, str)
+    download_requested = Signal()
 
     def __init__(self, index: int, turn: Turn, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -169,6 +234,9 @@ class TurnView(QFrame):
         self.searched_for = SearchedFor()
         self.searched_for.rerun_requested.connect(lambda query: self.rerun_requested.emit(self.index, query))
         self.answer = _label("answer", rich=True)
+        self.citation_note = _label("citationNote")
+        self.rerank_note = RerankNote()
+        self.rerank_note.download_requested.connect(self.download_requested)
         self.footer = QLabel()
         self.footer.setObjectName("turnFooter")
         self.copy_button = QToolButton()
@@ -189,6 +257,8 @@ class TurnView(QFrame):
         layout.addWidget(self.banner)
         layout.addWidget(self.searched_for)
         layout.addWidget(self.answer)
+        layout.addWidget(self.citation_note)
+        layout.addWidget(self.rerank_note)
         layout.addLayout(footer)
         self.set_turn(turn)
 
@@ -206,6 +276,12 @@ class TurnView(QFrame):
         body = body_html(self.index, turn, highlight_color())
         self.answer.setVisible(bool(body))
         self.answer.setText(body)
+        self.answer.setToolTip(star_tooltip() if "★" in body else "")
+        note = citation_note(turn)
+        self.citation_note.setVisible(bool(note))
+        self.citation_note.setText(note)
+        self.rerank_note.setVisible(bool(turn.rerank_unavailable) and bool(turn.hits))
+        self.rerank_note.set_reason(turn.rerank_unavailable)
         self.footer.setText(footer_text(turn))
         self.copy_button.setEnabled(bool(turn.text))
 

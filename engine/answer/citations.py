@@ -52,6 +52,22 @@ def cited_numbers(text: str, n: int) -> tuple[int, ...]:
     return tuple(seen)
 
 
+def citations_outside(text: str, n: int) -> tuple[int, ...]:
+    """Cited numbers that name no source (outside 1..n), unique, in order of first appearance.
+
+    A model that writes [7] with five sources made the reference up; the window says so beside the answer.
+    """
+    seen: dict[int, None] = {}
+    for marker in _MARKER_RE.finditer(text):
+        for item in re.split(r"[,，、;]", marker.group(1)):
+            m = _RANGE_RE.match(item)
+            ends = (int(m.group(1)), int(m.group(2))) if m else (int(item),)
+            for number in ends:
+                if not 1 <= number <= n:
+                    seen.setdefault(number, None)
+    return tuple(seen)
+
+
 def extract_citations(text: str, hits: Sequence[Hit]) -> tuple[Citation, ...]:
     """Map each [n] in text to hits[n-1]; numbers of sources that do not exist are dropped."""
     return tuple(Citation(number=k, hit=hits[k - 1]) for k in cited_numbers(text, len(hits)))

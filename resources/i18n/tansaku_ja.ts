@@ -404,6 +404,29 @@ Data: {data}</source>
     </message>
 </context>
 <context>
+    <name>OpenFailed</name>
+    <message>
+        <source>Could not show the folder</source>
+        <translation>フォルダーを表示できませんでした</translation>
+    </message>
+    <message>
+        <source>No file manager could be started to show this folder:</source>
+        <translation>このフォルダーを表示するファイルマネージャーを起動できませんでした:</translation>
+    </message>
+    <message>
+        <source>Could not open the file</source>
+        <translation>ファイルを開けませんでした</translation>
+    </message>
+    <message>
+        <source>No app could be started to open this file:</source>
+        <translation>このファイルを開くアプリを起動できませんでした:</translation>
+    </message>
+    <message>
+        <source>Copy path</source>
+        <translation>パスをコピー</translation>
+    </message>
+</context>
+<context>
     <name>ProgressPanel</name>
     <message>
         <source>Pause</source>
@@ -770,6 +793,26 @@ Data: {data}</source>
         <translation>{page} ページ</translation>
     </message>
     <message>
+        <source>How this passage was found:
+rerank: the reranker&apos;s judgement of how well the passage answers the question (0 to 1; higher is better).
+dense: similarity in meaning between the question and the passage (embeddings; higher is better).
+BM25: keyword match, weighing rare words more (higher is better).
+fused: dense and BM25 combined by their ranks; the order used when there is no reranker.
+(#n) is the passage&apos;s rank in that search alone.</source>
+        <translation>この箇所が見つかった根拠:
+再ランキング: 質問への答えとしてどれだけ適切かを再ランキングモデルが判定した値 (0〜1、高いほど適切)。
+ベクトル: 質問と箇所の意味の近さ (埋め込みによる、高いほど近い)。
+BM25: キーワードの一致度。珍しい語ほど重く数えます (高いほど一致)。
+統合: ベクトルと BM25 を順位で統合した値。再ランキングモデルがないときはこの順に並びます。
+(#n) はその検索だけで見たときの順位です。</translation>
+    </message>
+    <message>
+        <source>{path}
+Cited by the answer (shown in bold; ★ in the chat)</source>
+        <translation>{path}
+回答で引用されています (太字で表示、チャットでは ★)</translation>
+    </message>
+    <message>
         <source>Sources</source>
         <translation>出典</translation>
     </message>
@@ -976,6 +1019,26 @@ Data: {data}</source>
         <translation>&lt;p&gt;最も近い箇所は次のとおりです:&lt;/p&gt;</translation>
     </message>
     <message>
+        <source>Cites {numbers}, which is not among the {sources}.</source>
+        <translation>{numbers} を引用していますが、{sources}の中にはありません。</translation>
+    </message>
+    <message>
+        <source>Cites {numbers}, which are not among the {sources}.</source>
+        <translation>{numbers} を引用していますが、{sources}の中にはありません。</translation>
+    </message>
+    <message>
+        <source>No citations: this answer may not come from your documents.</source>
+        <translation>引用がありません: この回答はドキュメントに基づいていない可能性があります。</translation>
+    </message>
+    <message>
+        <source>Reranker not available: ranked by keyword + meaning.</source>
+        <translation>再ランキングモデルを使用できません: キーワードと意味の検索を組み合わせて順位付けしました。</translation>
+    </message>
+    <message>
+        <source>★ marks a passage the answer cites. Click a number such as [1] to see the passage, its file and its scores in the Sources panel.</source>
+        <translation>★ は回答が引用している箇所です。[1] のような番号をクリックすると、出典パネルにその箇所とファイル、スコアが表示されます。</translation>
+    </message>
+    <message>
         <source>Searching your documents…</source>
         <translation>ドキュメントを検索しています…</translation>
     </message>
@@ -998,6 +1061,18 @@ Data: {data}</source>
     <message>
         <source>Search again</source>
         <translation>再検索</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>ダウンロード</translation>
+    </message>
+    <message>
+        <source>Download the reranker model; later questions are then ranked by it</source>
+        <translation>再ランキングモデルをダウンロードします。以降の質問はこのモデルで順位付けされます</translation>
+    </message>
+    <message>
+        <source>{reason}. Without the reranker, passages are ordered by combining keyword (BM25) and meaning (dense) search.</source>
+        <translation>{reason}。再ランキングモデルがない間は、キーワード (BM25) と意味 (ベクトル) の検索を組み合わせて箇所を並べます。</translation>
     </message>
     <message>
         <source>Copy the answer</source>
@@ -1093,6 +1168,14 @@ Data: {data}</source>
     <message>
         <source>{rate} files/s</source>
         <translation>{rate} ファイル/秒</translation>
+    </message>
+    <message>
+        <source>under 0.1 files/min</source>
+        <translation>0.1 ファイル/分未満</translation>
+    </message>
+    <message>
+        <source>{rate} files/min</source>
+        <translation>{rate} ファイル/分</translation>
     </message>
     <message>
         <source>{rate} · about {time} left</source>

@@ -189,7 +189,7 @@ def test_words_in_japanese(japanese):
     assert ago(None) == "未実行"
     p = Progress("lib", "indexing", files_total=20, files_done=5, chunks_done=40, elapsed_s=10.0)
     rate = progress_rate(p)
-    assert rate.startswith("0.5 ファイル/秒") and "残り約" in rate, rate
+    assert rate.startswith("30 ファイル/分") and "残り約" in rate, rate
 
 
 # -- the window --------------------------------------------------------------------------------------------------

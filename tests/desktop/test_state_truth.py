@@ -9,7 +9,7 @@ import time
 import pytest
 
 from desktop.controller import ModelsView
-from desktop.engine_host import ModelCheck
+from desktop.engine_host import ModelCheck, SearchResult
 from desktop.library_controller import LibraryView
 from desktop.widgets.library_panel import SUBTITLE_ROLE
 from engine import Chunk, Hit, LibraryInfo, Progress, Scores
@@ -89,7 +89,7 @@ def window(make_window, engine_config, monkeypatch):
     def submit(kind, *args, on_done=None, on_error=None, on_progress=None, on_tokens=None, token=None, **kwargs):
         if kind == "search":
             searches.append(kwargs)
-            on_done(_hits(2))
+            on_done(SearchResult(tuple(_hits(2))))
             return None
         if kind == "answer":
             on_done(search_only_answer(args[0], args[1]))
@@ -171,7 +171,7 @@ def test_keyword_answer_with_no_match_does_not_claim_passages(qtbot, window, mon
 
     def no_hits(kind, *args, on_done=None, **kwargs):
         if kind == "search":
-            on_done([])
+            on_done(SearchResult(()))
             return None
         return inner(kind, *args, on_done=on_done, **kwargs)
 
