@@ -378,6 +378,15 @@ class LibraryController(QObject):
 
 def indexed_notice(name: str, report: IndexReport) -> str:
     """The status bar's line when a library has been indexed."""
+    if report.files_awaiting_embedding:
+        waiting = plural(
+            report.files_awaiting_embedding,
+            translate("LibraryController", "{n} file waits for the embedding model"),
+            translate("LibraryController", "{n} files wait for the embedding model"),
+        )
+        return translate("LibraryController", "{name}: keyword search ready; {waiting}.").format(
+            name=name, waiting=waiting
+        )
     indexed, unchanged = f"{report.files_indexed:,}", f"{report.files_unchanged:,}"
     if report.files_failed:
         return translate(

@@ -142,6 +142,10 @@
         <translation>「{path}」のインデックス作成を中断しました。再インデックスすると途中から再開します。</translation>
     </message>
     <message>
+        <source>{name}: keyword search ready; {waiting}.</source>
+        <translation>{name}: キーワード検索できます。{waiting}。</translation>
+    </message>
+    <message>
         <source>{name}: {indexed} indexed, {unchanged} unchanged, {failed} failed.</source>
         <translation>{name}: 追加・更新 {indexed} 件、変更なし {unchanged} 件、失敗 {failed} 件。</translation>
     </message>

@@ -45,6 +45,7 @@ def test_first_run_keyword_search_before_the_models_then_vectors_join(
     wait_library_state(qtbot, window, library, "keyword_only", timeout=60_000)
     row = window.library_panel.list.item(0)
     assert row.data(SUBTITLE_ROLE) == "Keyword search ready · 20 files wait for the embedding model"
+    qtbot.waitUntil(lambda: "notes: keyword search ready; 20 files wait" in window.statusBar().currentMessage())
     assert sorted(loads) == sorted(str(p) for p in notes.iterdir())
 
     turn = ask(qtbot, window, "Which passage has the identifier ZX13Q1?")
