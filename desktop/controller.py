@@ -107,6 +107,7 @@ class AppController(QObject):
                     "missing", translate("AppController", "The models are not on this computer yet."), missing=missing
                 )
             )
+            self.libraries.index_all()  # text for keyword search now; vectors once the models are ready
         else:
             self._load(rerank=False)
 

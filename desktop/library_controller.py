@@ -20,7 +20,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class LibraryView:
-    """One sidebar row. state: queued, indexing, paused, ready, incomplete, waiting, error, new."""
+    """One sidebar row. state: queued, indexing, paused, ready, keyword_only, incomplete, waiting, error, new.
+
+    keyword_only: the text is stored and keyword search finds it, but the embedding model is not on this computer
+    yet; waiting: not even that, because the index's dimension is unknown without the model.
+    """
 
     path: str
     state: str
@@ -68,7 +72,8 @@ class LibraryController(QObject):
         self._jobs: dict[str, JobHandle] = {}  # in submission order: the first one is running
         self._progress: dict[str, Progress] = {}
         self._errors: dict[str, str] = {}
-        self._waiting: list[str] = []  # libraries to index once the models are ready
+        self._waiting: list[str] = []  # libraries that cannot be stored before the embedding model is known
+        self._keyword_only: dict[str, int] = {}  # library -> files whose text waits for the embedding model
         self._stopped: set[str] = set()  # cancelled runs: shown as incomplete until indexed again
         self._models_ready = False
         self._paused = False
@@ -103,10 +108,20 @@ class LibraryController(QObject):
         if path in self._errors:
             return LibraryView(path, "error", info, self._errors[path])
         if path in self._waiting:
-            return LibraryView(path, "waiting", info, translate("LibraryController", "Waiting for the models"))
+            detail = translate(
+                "LibraryController", "Keyword search starts once the embedding model is on this computer"
+            )
+            return LibraryView(path, "waiting", info, detail)
         if path in self._stopped:
             detail = translate("LibraryController", "Stopped; re-index to continue where it left off")
             return LibraryView(path, "incomplete", info, detail)
+        if path in self._keyword_only:
+            detail = plural(
+                self._keyword_only[path],
+                translate("LibraryController", "{n} file waits for the embedding model"),
+                translate("LibraryController", "{n} files wait for the embedding model"),
+            )
+            return LibraryView(path, "keyword_only", info, detail)
         if info is None or info.last_indexed is None and info.files == 0:
             return LibraryView(path, "new", info)
         if info.pending:
@@ -144,12 +159,16 @@ class LibraryController(QObject):
         self._host.submit("libraries", on_done=self.set_infos, on_error=self._on_failure_notice)
 
     def set_models_ready(self, ready: bool) -> None:
-        """Indexing needs the embedder: libraries wait until it is ready, then all are brought up to date."""
+        """Once the models are ready every library is brought up to date: text stored earlier gets its vectors."""
         self._models_ready = ready
         if ready:
-            waiting, self._waiting = self._waiting, []
-            for path in dict.fromkeys(waiting + self._order):
-                self.index(path)
+            self.index_all()
+
+    def index_all(self) -> None:
+        """Index every library: with the embedding model when it is on this computer, else text for keyword search."""
+        waiting, self._waiting = self._waiting, []
+        for path in dict.fromkeys(waiting + self._order):
+            self.index(path)
 
     # -- user actions ------------------------------------------------------------------------------
     def add(self, folders: Iterable[str | Path]) -> int:
@@ -180,11 +199,9 @@ class LibraryController(QObject):
         if library in self._jobs:
             self._note_dirty(library, only_paths)
             return
-        if not self._models_ready:
-            if library not in self._waiting:
-                self._waiting.append(library)
-            self._changed()
-            return
+        # Not gated on the models: without the embedding model the engine stores text only (keyword search).
+        if library in self._waiting:
+            self._waiting.remove(library)
         self._errors.pop(library, None)
         self._stopped.discard(library)
         self._jobs[library] = self._host.submit(
@@ -221,6 +238,7 @@ class LibraryController(QObject):
         self._dirty.pop(library, None)
         self._infos.pop(library, None)
         self._stopped.discard(library)
+        self._keyword_only.pop(library, None)
         self._errors.pop(library, None)
         if library in self._order:
             self._order.remove(library)
@@ -309,10 +327,6 @@ class LibraryController(QObject):
         if batch.library not in self._infos:
             return
         only = None if batch.rescan else frozenset(batch.paths)
-        if not self._models_ready:
-            if batch.library not in self._waiting:
-                self._waiting.append(batch.library)
-            return
         self.index(batch.library, only_paths=only)
 
     def _note_dirty(self, library: str, only_paths: frozenset[str] | None) -> None:
@@ -327,6 +341,10 @@ class LibraryController(QObject):
 
     def _on_indexed(self, library: str, report: IndexReport) -> None:
         self._finish_job(library)
+        if report.files_awaiting_embedding and not report.cancelled:
+            self._keyword_only[library] = report.files_awaiting_embedding
+        elif not report.cancelled:
+            self._keyword_only.pop(library, None)
         if report.cancelled:
             self._stopped.add(library)
             self.notice.emit(
@@ -345,6 +363,9 @@ class LibraryController(QObject):
         self._finish_job(library)
         if failure.cancelled:
             self._stopped.add(library)
+        elif failure.error_type == "ModelLoadError" and not self._models_ready:
+            if library not in self._waiting:  # its dimension is unknown without the model: nothing could be stored
+                self._waiting.append(library)
         else:
             self._errors[library] = failure.message
         self.refresh()
@@ -357,6 +378,15 @@ class LibraryController(QObject):
 
 def indexed_notice(name: str, report: IndexReport) -> str:
     """The status bar's line when a library has been indexed."""
+    if report.files_awaiting_embedding:
+        waiting = plural(
+            report.files_awaiting_embedding,
+            translate("LibraryController", "{n} file waits for the embedding model"),
+            translate("LibraryController", "{n} files wait for the embedding model"),
+        )
+        return translate("LibraryController", "{name}: keyword search ready; {waiting}.").format(
+            name=name, waiting=waiting
+        )
     indexed, unchanged = f"{report.files_indexed:,}", f"{report.files_unchanged:,}"
     if report.files_failed:
         return translate(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -224,11 +224,44 @@ class Engine:
         self.manifest.set_meta(self._dims_key(), str(dims))
 
     def known_dims(self) -> int | None:
-        """The embedding dimension for the configured model, from an earlier load, without loading it."""
+        """The embedding dimension for the configured model without loading it: from an earlier load, else from
+        the model's id or config files (engine.models.dims); None when neither tells."""
         if self._embedder is not None and self._embedder.loaded:
             return int(self._embedder.dimension)
         value = self.manifest.get_meta(self._dims_key())
-        return int(value) if value else None
+        if value:
+            return int(value)
+        from engine.models.dims import dims_without_weights
+
+        c = self.config
+        return dims_without_weights(c.embed_model, c.models_dir, c.dims)
+
+    def embedder_unavailable(self) -> str:
+        """Why the embedder cannot run right now without a download ("" when it can). Never downloads."""
+        if self._embedder is not None and self._embedder.loaded:
+            return ""
+        from engine.models.model_files import is_hf_id, is_model_available
+
+        model = self.config.embed_model
+        if is_model_available(model, self.config.models_dir):
+            return ""
+        if is_hf_id(model):
+            return f"{model} is not downloaded"
+        return f"{model} is not a model folder"
+
+    def _indexing_embedder(self, embed: bool | None) -> tuple[Embedder | None, str]:
+        """The embedder an indexing run uses, or None and why: text is then stored for keyword search only."""
+        if embed is False:
+            return None, "embedding was not asked for"
+        if embed is None:
+            missing = self.embedder_unavailable()
+            if missing:
+                return None, missing
+            try:
+                return self.embedder, ""
+            except ModelLoadError as exc:  # present but unloadable: keyword search still gets the text
+                return None, str(exc)
+        return self.embedder, ""
 
     # -- store --------------------------------------------------------------------------------
     @property
@@ -340,17 +373,31 @@ class Engine:
         on_progress: Callable[[Progress], None] | None = None,
         retry_failed: bool = False,
         only_paths: set[str] | None = None,
+        embed: bool | None = None,
     ) -> IndexReport:
+        """Bring a library's index up to date. `embed` None (automatic): embed when the embedding model is on this
+        machine, else store text only (keyword search works; `files_awaiting_embedding` says how many files wait and
+        a later run embeds them without reading them again). True loads the model, downloading it if need be; False
+        stores text only. Never downloads unless embed is True."""
         from engine.ingest.indexer import Indexer
 
         library = self.add_library(path)
         self.manifest.set_meta("active_embed_model", self.config.embed_model)
         self.manifest.set_meta("active_dims", "" if self.config.dims is None else str(self.config.dims))
-        store = self.store()
-        indexer = Indexer(self.config, self.manifest, store, self.embedder, self.collection)
+        embedder, unavailable = self._indexing_embedder(embed)
+        store = self.store(need_model=False) if embedder is None else self.store()
+        if store is None:
+            raise ModelLoadError(
+                f"Nothing can be stored before the embedding model is on this computer ({unavailable}): its "
+                "dimension, which the index is built for, is not known without it. Keyword search starts once the "
+                "model is downloaded or its folder chosen."
+            )
+        indexer = Indexer(self.config, self.manifest, store, embedder, self.collection)
         report = indexer.index_library(
             library, cancel=cancel, on_progress=on_progress, retry_failed=retry_failed, only_paths=only_paths
         )
+        if embedder is None:
+            return replace(report, embedder_unavailable=unavailable)
         if not report.cancelled and only_paths is None:
             serving.mark_complete(self.manifest, self.collection, library)
             self._serving_fallback()  # promotes this index once it covers every library
@@ -484,6 +531,11 @@ class Engine:
     ) -> SearchHits:
         """The top hits for a question. Never waits for the reranker: when its model is not on this machine, or does
         not load, the hits are ranked by fusion and `SearchHits.rerank_unavailable` says why."""
+        dense_unavailable = ""
+        if mode == "hybrid" and self._serving_fallback() is None:
+            dense_unavailable = self.embedder_unavailable()
+            if dense_unavailable:  # keyword search works on stored text; the model is never downloaded for a query
+                mode = "bm25"
         retriever = self._retriever(mode)
         unavailable = ""
         if self.config.rerank if rerank is None else rerank:
@@ -491,11 +543,11 @@ class Engine:
             if not unavailable:
                 try:
                     hits = retriever.search(question, k=k, mode=mode, rerank=True, filters=filters, cancel=cancel)
-                    return SearchHits(hits, reranked=True)
+                    return SearchHits(hits, reranked=True, dense_unavailable=dense_unavailable)
                 except _RerankerFailed as exc:
                     unavailable = str(exc)
         hits = retriever.search(question, k=k, mode=mode, rerank=False, filters=filters, cancel=cancel)
-        return SearchHits(hits, rerank_unavailable=unavailable)
+        return SearchHits(hits, rerank_unavailable=unavailable, dense_unavailable=dense_unavailable)
 
     @property
     def answerer(self):

@@ -173,6 +173,10 @@ class IndexReport:
     tokens_embedded: int = 0
     elapsed_s: float = 0.0
     cancelled: bool = False
+    # Files whose text is stored (keyword search finds them) but which wait for the embedding model's vectors, and
+    # why that model did not run ("" when it did).
+    files_awaiting_embedding: int = 0
+    embedder_unavailable: str = ""
 
 
 def shown_status(status: str) -> str:
@@ -271,13 +275,23 @@ class SearchHits(list[Hit]):
 
     `reranked` is True when the reranker ordered them. `rerank_unavailable` is the reason it did not although it
     was asked to (its model is not downloaded, or failed to load): the hits are then ranked by fusion, and the
-    caller says so once. It is "" when the reranker ran or was not asked for.
+    caller says so once. It is "" when the reranker ran or was not asked for. `dense_unavailable` is why a hybrid
+    search ranked by keywords alone (the embedding model is not on this machine yet), else "".
     """
 
     reranked: bool
     rerank_unavailable: str
+    dense_unavailable: str
 
-    def __init__(self, hits: Iterable[Hit] = (), *, reranked: bool = False, rerank_unavailable: str = "") -> None:
+    def __init__(
+        self,
+        hits: Iterable[Hit] = (),
+        *,
+        reranked: bool = False,
+        rerank_unavailable: str = "",
+        dense_unavailable: str = "",
+    ) -> None:
         super().__init__(hits)
         self.reranked = reranked
         self.rerank_unavailable = rerank_unavailable
+        self.dense_unavailable = dense_unavailable

@@ -33,6 +33,7 @@ STATE_ICONS = {
     "queued": "state-indexing",
     "paused": "pause",
     "ready": "state-ready",
+    "keyword_only": "state-paused",
     "incomplete": "state-paused",
     "waiting": "state-paused",
     "error": "state-error",
@@ -46,6 +47,7 @@ def state_words(state: str) -> str:
         "queued": translate("LibraryPanel", "Queued"),
         "paused": translate("LibraryPanel", "Paused"),
         "ready": translate("LibraryPanel", "Ready"),
+        "keyword_only": translate("LibraryPanel", "Keyword search ready"),
         "incomplete": translate("LibraryPanel", "Incomplete"),
         "waiting": translate("LibraryPanel", "Waiting for the models"),
         "error": translate("LibraryPanel", "Error"),
@@ -66,6 +68,8 @@ def subtitle(view: LibraryView) -> str:
         )
     elif view.state == "error":
         return translate("LibraryPanel", "Error: {detail}").format(detail=view.detail)
+    elif view.state == "keyword_only":
+        parts.append(view.detail)
     elif info is not None and view.state not in ("new", "waiting", "queued"):
         parts.append(count(info.files, "file"))
         parts.append(count(info.chunks, "chunk"))

@@ -25,6 +25,8 @@ from engine import (
 )
 from engine.cli.format import (
     answer_json,
+    dense_note,
+    embed_wait_note,
     hit_json,
     hit_text,
     outcome_json,
@@ -217,6 +219,10 @@ def cmd_index(engine, args) -> int:
         summaries.append(report)
         if not args.json:
             print(_summary_text(report))
+            if report.files_awaiting_embedding:
+                c = engine.config
+                n, why = report.files_awaiting_embedding, report.embedder_unavailable
+                print(embed_wait_note(n, why, c.embed_model, c.models_dir))
         if report.cancelled:
             break
     if args.json:
@@ -257,10 +263,11 @@ def cmd_search(engine, args) -> int:
     rerank = False if args.no_rerank else None
     if args.rerank_model:
         engine.config = engine.config.with_changes(rerank_model=args.rerank_model)
-    noted = False
+    noted = dense_noted = False
     for question in _questions(args.question):
         hits = engine.search(question, k=args.k, mode=args.mode, rerank=rerank, filters=_filters(args))
         noted = noted or _note_rerank(engine, hits, args.mode)
+        dense_noted = dense_noted or _note_dense(engine, hits)
         if args.json:
             line = {"question": question, "hits": [hit_json(h, question) for h in hits], "reranked": hits.reranked}
             print(json.dumps(line, ensure_ascii=False))
@@ -284,6 +291,15 @@ def _note_rerank(engine, hits, mode: str) -> bool:
     return True
 
 
+def _note_dense(engine, hits) -> bool:
+    """Say once on stderr that a hybrid search ranked by keywords alone: the embedding model is not here yet."""
+    if not hits.dense_unavailable:
+        return False
+    c = engine.config
+    print(dense_note(hits.dense_unavailable, c.embed_model, c.models_dir), file=sys.stderr)
+    return True
+
+
 def cmd_ask(engine, args) -> int:
     from dataclasses import replace
 
@@ -293,7 +309,7 @@ def cmd_ask(engine, args) -> int:
     if args.rerank_model:
         engine.config = engine.config.with_changes(rerank_model=args.rerank_model)
     chat = _open_chat(engine, args.chat) if args.chat else None
-    code, noted = 0, False
+    code, noted, dense_noted = 0, False, False
     for question in _questions(args.question):
         if chat is None or (args.question == "-" and not args.chat):
             chat = new_chat()  # each question stands alone unless --chat says which chat it continues
@@ -301,6 +317,7 @@ def cmd_ask(engine, args) -> int:
         rewrite = engine.rewrite_query(question, history, use_llm=not args.dry_run)
         hits = engine.search(rewrite.query, k=args.k, mode=args.mode, rerank=rerank, filters=_filters(args))
         noted = noted or _note_rerank(engine, hits, args.mode)
+        dense_noted = dense_noted or _note_dense(engine, hits)
         if args.dry_run:
             _print_preview(engine.preview(question, hits, history=history, searched_for=rewrite.query), args.json)
             continue

@@ -55,6 +55,28 @@ def rerank_note(reason: str, mode: str, model: str, models_dir: Path) -> str:
     )
 
 
+def _how_to_get_embedder(model: str, models_dir: Path) -> str:
+    if "/" in model and not Path(model).expanduser().exists():
+        return f"get it with `huggingface-cli download {model} --cache-dir {models_dir}` or pass --embed-model DIR"
+    return "put the model in that folder or pass --embed-model DIR"
+
+
+def embed_wait_note(files: int, reason: str, model: str, models_dir: Path) -> str:
+    """The line `tansaku index` adds when it stored text only: keyword search works, vectors wait for the model."""
+    return (
+        f"stored text for keyword search; {files} file{'' if files == 1 else 's'} wait for the embedding model "
+        f"({reason}): {_how_to_get_embedder(model, models_dir)}, then run `tansaku index` again"
+    )
+
+
+def dense_note(reason: str, model: str, models_dir: Path) -> str:
+    """The one stderr line for a hybrid search that ranked by keywords alone because the embedder is missing."""
+    return (
+        f"tansaku: embedding model not available ({reason}): ranked by keyword; "
+        f"{_how_to_get_embedder(model, models_dir)}"
+    )
+
+
 def location(hit: Hit) -> str:
     c = hit.chunk
     return f"{c.path}:{c.page}" if c.page is not None else c.path

@@ -26,6 +26,7 @@ from typing import Protocol
 from engine.cancel import CancelToken
 from engine.config import EngineConfig
 from engine.errors import Cancelled, LoaderError, SkipFile
+from engine.ingest.approx_tokens import ApproxTokenCounter
 from engine.ingest.chunking import TokenCounter, chunk_document
 from engine.ingest.loaders import is_supported, load_document
 from engine.ingest.manifest import UNKNOWN_SIZE, Manifest
@@ -79,6 +80,7 @@ class _Run:
     tokens: int = 0
     indexed: int = 0
     unchanged: int = 0
+    seen: int = 0  # files of the library on disk that this run looked at
     skipped: int = 0
     failed: int = 0
     removed: int = 0
@@ -97,10 +99,10 @@ class _Run:
             elapsed_s=time.monotonic() - self.started,
         )
 
-    def report(self, cancelled: bool) -> IndexReport:
+    def report(self, cancelled: bool, awaiting: int = 0) -> IndexReport:
         return IndexReport(
             library=self.library,
-            files_seen=self.files_total + self.unchanged,
+            files_seen=self.seen,
             files_indexed=self.indexed,
             files_unchanged=self.unchanged,
             files_skipped=self.skipped,
@@ -110,6 +112,7 @@ class _Run:
             tokens_embedded=self.tokens,
             elapsed_s=time.monotonic() - self.started,
             cancelled=cancelled,
+            files_awaiting_embedding=awaiting,
         )
 
 
@@ -137,7 +140,12 @@ class CountingTokenizer(TokenCounter, Protocol):
 
 
 class Indexer:
-    """Brings one library's chunks in the store up to date with its folder."""
+    """Brings one library's chunks in the store up to date with its folder.
+
+    Without an embedder (None: its model is not on this machine yet) only the first phase runs: text is chunked by
+    an approximate counter and stored for keyword search, and the files stay `embedding` until a later run with the
+    embedder gives their rows vectors (unchanged files are not read again for that).
+    """
 
     def __init__(self, config: EngineConfig, manifest: Manifest, store, embedder, collection: str) -> None:
         self.config = config
@@ -176,7 +184,13 @@ class Indexer:
             self.manifest.mark_library_indexed(library)
         run.current = ""
         notify(run.progress("done"))
-        return run.report(cancelled=False)
+        return run.report(cancelled=False, awaiting=self._awaiting(library))
+
+    def _awaiting(self, library: str) -> int:
+        """Files whose text is stored but whose rows still wait for vectors (none once the embedder has run)."""
+        if self.embedder is not None:
+            return 0
+        return sum(1 for o in self.manifest.files(self.collection, library).values() if o.status == "embedding")
 
     # -- diff ---------------------------------------------------------------------------------
     def _diff(
@@ -198,9 +212,11 @@ class Indexer:
             if path_str != str(path) and fresh.status != "failed":
                 fresh = replace(fresh, status="skipped", reason=UNDECODABLE_NAME)
             old = known.get(path_str)
+            run.seen += 1
             if old is not None and self._unchanged(old, fresh, path, retry_failed):
-                if old.status != "embedding":  # text already stored, vectors still owed: counted when they land
-                    run.unchanged += 1
+                # Text stored by an earlier run still waits for vectors: not read again, but not "unchanged" work
+                # either, since this run may embed it (it then counts as indexed).
+                run.unchanged += old.status != "embedding"
                 continue
             todo.append(fresh)
         removed = [p for p in known if p not in on_disk and (only is None or _nfc(p) in only)]
@@ -295,7 +311,7 @@ class Indexer:
 
     def _loaded_stream(self, todo: list[FileOutcome], cancel: CancelToken) -> Iterator[_Loaded]:
         """Yield loaded files in order, loading up to PREFETCH_FILES ahead on worker threads."""
-        counter = self.embedder.token_counter()
+        counter = self.embedder.token_counter() if self.embedder is not None else ApproxTokenCounter()
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tansaku-load")
         futures: list[tuple[FileOutcome, Future]] = []
         try:
@@ -334,7 +350,8 @@ class Indexer:
             notify(run.progress("storing"))
         if group:
             self._store_text(group, run)
-        self._embed_pending(run, cancel, notify)
+        if self.embedder is not None:
+            self._embed_pending(run, cancel, notify)
 
     def _store_outcome(self, outcome: FileOutcome, run: _Run) -> None:
         """A file with no chunks (skipped, failed, or gone): drop any old chunks, record why."""
@@ -361,6 +378,8 @@ class Indexer:
         self.store.insert_chunks([c for g in group for c in g.chunks], None)
         self.store.flush()
         self.manifest.put_many(self.collection, (replace(g.outcome, status="embedding") for g in group))
+        if self.embedder is None:  # nothing more happens to them in this run
+            run.files_done += len(group)
 
     # -- phase 2: embed -----------------------------------------------------------------------
     def _embed_pending(self, run: _Run, cancel: CancelToken, notify: ProgressFn) -> None:

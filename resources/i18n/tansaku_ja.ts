@@ -102,12 +102,20 @@
 <context>
     <name>LibraryController</name>
     <message>
-        <source>Waiting for the models</source>
-        <translation>モデルの準備待ち</translation>
+        <source>Keyword search starts once the embedding model is on this computer</source>
+        <translation>埋め込みモデルがこのコンピューターに入るとキーワード検索を始めます</translation>
     </message>
     <message>
         <source>Stopped; re-index to continue where it left off</source>
         <translation>中断しました。再インデックスすると途中から再開します</translation>
+    </message>
+    <message>
+        <source>{n} file waits for the embedding model</source>
+        <translation>{n} 件のファイルが埋め込みモデルを待っています</translation>
+    </message>
+    <message>
+        <source>{n} files wait for the embedding model</source>
+        <translation>{n} 件のファイルが埋め込みモデルを待っています</translation>
     </message>
     <message>
         <source>{n} file not indexed yet</source>
@@ -128,6 +136,10 @@
     <message>
         <source>Indexing of {path} stopped; re-index to continue where it left off.</source>
         <translation>「{path}」のインデックス作成を中断しました。再インデックスすると途中から再開します。</translation>
+    </message>
+    <message>
+        <source>{name}: keyword search ready; {waiting}.</source>
+        <translation>{name}: キーワード検索できます。{waiting}。</translation>
     </message>
     <message>
         <source>{name}: {indexed} indexed, {unchanged} unchanged, {failed} failed.</source>
@@ -155,6 +167,10 @@
     <message>
         <source>Ready</source>
         <translation>準備完了</translation>
+    </message>
+    <message>
+        <source>Keyword search ready</source>
+        <translation>キーワード検索可能</translation>
     </message>
     <message>
         <source>Incomplete</source>

@@ -17,9 +17,9 @@ def test_missing_models_are_offered_and_offline_download_fails_clearly(qtbot, ma
     assert banner.isVisible()
     assert "Qwen3-Embedding-0.6B" in banner.text.text() and "Qwen3-Reranker-0.6B" in banner.text.text()
     assert banner.download_button.isVisible() and banner.folder_button.isVisible()
-    # a hub id never downloaded: its dimension is unknown, so not even text can be stored yet — and it says so
-    assert "nothing searchable yet" in window.models_label.text().lower()
-    assert "Nothing can be searched until the embedding model is here" in banner.text.text()
+    # Qwen3-Embedding-0.6B's dimension is known without its weights: text is stored for keyword search meanwhile
+    assert window.models_label.text() == "Models: not downloaded (keyword search only)"
+    assert "Meanwhile, add a folder: keyword search works as soon as its files are read." in banner.text.text()
 
     banner.download_button.click()
     qtbot.waitUntil(lambda: window.controller.models.state == "error", timeout=30_000)
