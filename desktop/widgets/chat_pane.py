@@ -53,6 +53,7 @@ def ready_html() -> str:
 
 
 FOLLOW_SLACK_PX = 40  # this close to the bottom counts as "at the bottom"
+TURN_TOP_MARGIN_PX = 8  # a followed turn taller than the chat stops this far below the top edge
 MIN_REDRAW_MS = 50
 REDRAW_BUDGET = 4  # wait 4x the last redraw's cost before the next one
 
@@ -107,8 +108,9 @@ class ChatPane(QWidget):
     new_chat_requested(), samples_requested(), add_folder_requested(),
     rerank_download_requested() (the "Reranker not available" note's Download)
 
-    The view follows the conversation (a new turn, an answer streaming in) while it is at the bottom; once the person
-    scrolls up it stays where they put it, until they scroll back down or ask a new question.
+    The view follows the conversation: a new turn is scrolled into view and its answer streams in below it; an answer
+    taller than the chat stops with its question at the top, so it reads from its start. Once the person scrolls up it
+    stays where they put it; scrolled down to the very end, it keeps to the end as text arrives.
     """
 
     ask_requested = Signal(str)
@@ -127,7 +129,7 @@ class ChatPane(QWidget):
         self._busy = False
         self._pending: dict[int, Turn] = {}
         self._redraw_ms = 0.0
-        self._follow = True
+        self._follow = "turn"  # "turn": keep the newest turn in view from its top; "end": keep to the end; "": stay
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
         self._render_timer.timeout.connect(self._render_pending)
@@ -252,23 +254,32 @@ class ChatPane(QWidget):
     @property
     def following(self) -> bool:
         """True while the view keeps to the newest text (the person has not scrolled up)."""
-        return self._follow
+        return bool(self._follow)
+
+    def newest_turn_top(self) -> int:
+        """Where the view stops when following a turn taller than the chat: its question just below the top edge."""
+        if not self._views:
+            return 0
+        return max(0, self._views[-1].geometry().top() - TURN_TOP_MARGIN_PX)
+
+    def _follow_value(self, maximum: int) -> int:
+        return maximum if self._follow == "end" else min(maximum, self.newest_turn_top())
 
     def _scroll_to_bottom(self) -> None:
-        """Follow again, and go to the bottom now; as the layout grows to fit new text, _on_range_changed keeps up."""
-        self._follow = True
+        """Follow the newest turn again, and go to it now; as the layout grows, _on_range_changed keeps up."""
+        self._follow = "turn"
         bar = self.scroll_area.verticalScrollBar()
-        bar.setValue(bar.maximum())
+        bar.setValue(self._follow_value(bar.maximum()))
 
     def _on_range_changed(self, _minimum: int, maximum: int) -> None:
         if self._follow:
-            self.scroll_area.verticalScrollBar().setValue(maximum)
+            self.scroll_area.verticalScrollBar().setValue(self._follow_value(maximum))
 
     def _on_scroll_action(self, _action: int) -> None:
         # Only the person's scrolling (wheel, keys, the bar) triggers actions; the slider position is already the new
-        # one here, the value not yet. Scrolling up stops following, scrolling back to the bottom resumes it.
+        # one here, the value not yet. Scrolling up stops following, scrolling back to the very end keeps to the end.
         bar = self.scroll_area.verticalScrollBar()
-        self._follow = bar.sliderPosition() >= bar.maximum() - FOLLOW_SLACK_PX
+        self._follow = "end" if bar.sliderPosition() >= bar.maximum() - FOLLOW_SLACK_PX else ""
 
     # -- asking ------------------------------------------------------------------------------------
     def set_busy(self, busy: bool) -> None:
