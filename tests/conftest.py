@@ -31,16 +31,26 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory):
     return build_tiny_models(tmp_path_factory.mktemp("tiny_models"))
 
 
-# Tests sharing an expensive fixture run on one xdist worker, so it is built once: the PyInstaller bundle, each
-# MiniLM-indexed corpus. Every other test stays with the rest of its module (module-scoped fixtures are built once).
-SHARED_FIXTURE_GROUPS = {"bundle": "bundle", "milvus_index": "milvus-en", "milvus_ja_index": "milvus-ja"}
+# Tests sharing an expensive session fixture run on one xdist worker, so that it is built once: the PyInstaller bundle,
+# the MiniLM-indexed English Milvus docs. Every other test goes with the rest of its file (module-scoped fixtures are
+# then built once too). pytest 9 ignores the node-id suffix that xdist's own `--dist loadgroup` relies on, so the
+# grouping is a scheduler here, chosen by file.
+SHARED_FIXTURE_FILES = {
+    "tests/packaging/test_bundle.py": "bundle",
+    "tests/packaging/test_deb.py": "bundle",
+    "tests/quality/test_quality_milvus.py": "milvus-en",
+    "tests/quality/test_quality_followups.py": "milvus-en",
+}
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.get_closest_marker("xdist_group"):
-            continue
-        names = getattr(item, "fixturenames", ())
-        group = next((g for fixture, g in SHARED_FIXTURE_GROUPS.items() if fixture in names), None)
-        item.add_marker(pytest.mark.xdist_group(group or item.nodeid.split("::")[0]))
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        """Load-balances whole files; the files in SHARED_FIXTURE_FILES go together."""
+
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return SHARED_FIXTURE_FILES.get(path, path)
+
+    return SharedFixtureScheduling(config, log)
