@@ -11,7 +11,14 @@ __version__ = "0.1.0"
 from engine.answer import secrets
 from engine.cancel import CancelToken
 from engine.chats import Chat, ChatStore, ChatSummary, Turn, chat_from_json, chat_to_json, new_chat
-from engine.config import APP_NAME, DEFAULT_EMBED_MODEL, EngineConfig, default_data_dir
+from engine.config import (
+    APP_NAME,
+    DEFAULT_EMBED_MODEL,
+    RERANK_BUDGET_CPU_S,
+    RERANK_BUDGET_GPU_S,
+    EngineConfig,
+    default_data_dir,
+)
 from engine.engine import Engine, normalise_library
 from engine.errors import (
     Cancelled,
@@ -45,6 +52,8 @@ from engine.types import (
 __all__ = [
     "APP_NAME",
     "DEFAULT_EMBED_MODEL",
+    "RERANK_BUDGET_CPU_S",
+    "RERANK_BUDGET_GPU_S",
     "Answer",
     "CancelToken",
     "Cancelled",
