@@ -9,7 +9,7 @@ from typing import Any
 
 from engine.cancel import CancelToken
 from engine.config import DEFAULT_TASK
-from engine.errors import ConfigError, EngineError, ModelLoadError
+from engine.errors import Cancelled, ConfigError, EngineError, ModelLoadError
 from engine.models.device import (
     apply_cpu_fast_path,
     choose_fast_path,
@@ -68,6 +68,7 @@ class Reranker:
         self._fast_path: str | None = None
         self._cache_kw = "past_key_values"
         self._cache = ScoreCache(cache_size)  # one engine thread uses a Reranker: no lock needed
+        self._cancel: CancelToken | None = None  # the token of the batch being scored, for the layer hooks
 
     @property
     def model_name(self) -> str:
@@ -111,6 +112,8 @@ class Reranker:
             self._suffix_ids = tokenizer.encode(SUFFIX, add_special_tokens=False)
             self._device, self._fast_path = device, fast_path
             self._cache_kw = cache_argument(self._base)  # resolved once, not per scored pair
+            for layer in getattr(base, "layers", None) or ():
+                layer.register_forward_pre_hook(self._stop_if_cancelled)
 
     def _load_model(self, path: Path, device: str, fast_path: str) -> tuple[Any, Any]:
         try:
@@ -182,10 +185,24 @@ class Reranker:
             if step == 1
             else self._padded_batches(query, documents, todo, step, in_order, cancel)
         )
-        for batch in batches:
+        while True:
+            self._cancel = cancel  # checked between decoder layers too (see _stop_if_cancelled)
+            try:
+                batch = next(batches, None)
+            finally:
+                self._cancel = None
+            if batch is None:
+                return
             for i, value in batch:
                 self._cache.put(keys[i], value)
             yield batch
+
+    def _stop_if_cancelled(self, _module: Any, _args: Any) -> None:
+        """A forward pre-hook on every decoder layer: Stop ends a pass within a layer's time (~1/28 of a pair on the
+        0.6B model), where a check between pairs alone would wait for the whole pair (seconds on a CPU)."""
+        token = self._cancel
+        if token is not None and token.cancelled:
+            raise Cancelled("cancelled")
 
     def clear_cache(self) -> None:
         self._cache.clear()
@@ -245,6 +262,8 @@ class Reranker:
         try:
             with torch.inference_mode():
                 out = self._base(input_ids=torch.tensor([head], device=device), use_cache=True)
+        except Cancelled:
+            raise
         except Exception as exc:
             raise EngineError(f"Reranking with {self._model_name!r} failed: {exc}") from exc
         cache = getattr(out, "cache", None)
@@ -266,6 +285,8 @@ class Reranker:
                 )
                 cache.crop(-len(rest))  # back to the shared head for the next pair (negative: tokens to drop)
                 return self._p_yes(out.last_hidden_state[:, -1, :])[0]
+        except Cancelled:
+            raise
         except Exception as exc:  # e.g. out of memory: the job fails with a message, the app stays up
             raise EngineError(f"Reranking with {self._model_name!r} failed: {exc}") from exc
 
@@ -303,6 +324,8 @@ class Reranker:
                 )
                 # Left padding: the last column is real in every row.
                 return self._p_yes(out.last_hidden_state[:, -1, :])
+        except Cancelled:
+            raise
         except Exception as exc:  # e.g. out of memory: the job fails with a message, the app stays up
             raise EngineError(f"Reranking with {self._model_name!r} failed: {exc}") from exc
 

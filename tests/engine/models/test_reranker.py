@@ -242,3 +242,33 @@ def test_padded_batches_in_order_equal_length_sorted(tiny_models, tmp_path: Path
     assert [[i for i, _ in w] for w in windows] == [[0, 1, 2, 3], [4, 5]]
     in_order = dict(pair for w in windows for pair in w)
     assert [in_order[i] for i in range(len(DOCS))] == pytest.approx(rr.score(QUERY, DOCS), abs=1e-4)
+
+
+class CancelAfter(CancelToken):
+    """A token that cancels itself the n-th time the engine looks at it (a Stop pressed mid-pass)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.looks = 0
+        self.n = n
+
+    @property
+    def cancelled(self) -> bool:
+        self.looks += 1
+        if self.looks >= self.n:
+            self.cancel()
+        return super().cancelled
+
+
+def test_stop_ends_a_forward_pass_between_decoder_layers(tiny_models, tmp_path: Path, monkeypatch) -> None:
+    rr = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="fp32", cache_size=0)
+    rr.load()
+    finished: list[int] = []
+    original = rr._p_yes
+    monkeypatch.setattr(rr, "_p_yes", lambda hidden: finished.append(1) or original(hidden))
+    token = CancelAfter(2)  # the head's first layer runs, its second layer sees the Stop
+    with pytest.raises(Cancelled):
+        rr.score(QUERY, DOCS, cancel=token)
+    assert finished == [] and token.looks == 2  # no pass ran to the end
+    assert rr._cancel is None
+    assert len(rr.score(QUERY, DOCS[:2])) == 2  # the reranker still works afterwards
