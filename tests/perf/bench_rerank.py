@@ -145,7 +145,22 @@ def fidelity(model: Path, n_docs: int) -> int:
     ref = reference.score(QUERY, docs)
     ref_s = time.perf_counter() - started
     del reference
-    rows = []
+    print(f"Fidelity vs the unchanged engine Reranker (fp32, 512 doc tokens, all {n_docs}), Qwen3-0.6B-shaped, CPU")
+    print(f"candidates of {min(lengths)}..{max(lengths)} tokens; load average at start {load_before:.1f}")
+    print(f"| option | Spearman | top-5 overlap | scoring s (reference {ref_s:.1f}) | may be a default |")
+    print("| --- | --- | --- | --- | --- |", flush=True)
+
+    def row(label: str, got: Sequence[float], seconds: float) -> None:  # printed at once: a long run may be cut
+        rho, overlap = spearman(got, ref), top_overlap(got, ref)
+        ok = "yes" if rho >= 0.99 and overlap >= 0.9 else "no"
+        print(f"| {label} | {rho:.4f} | {overlap:.2f} | {seconds:.1f} | {ok} |", flush=True)
+
+    for reached in sorted({n_docs // 2, max(1, n_docs // 5), 2}, reverse=True):  # no model call: a cut of `ref`
+        row(
+            f"fewer candidates: first {reached} of {n_docs} reranked",
+            budget_order(ref, reached),
+            ref_s * reached / n_docs,
+        )
     for label, kwargs in (
         ("max_doc_tokens 256", {"max_doc_tokens": 256}),
         ("max_doc_tokens 192", {"max_doc_tokens": 192}),
@@ -154,28 +169,10 @@ def fidelity(model: Path, n_docs: int) -> int:
         r = scorer(**kwargs)
         started = time.perf_counter()
         got = r.score(QUERY, docs)
-        rows.append((label, spearman(got, ref), top_overlap(got, ref), time.perf_counter() - started))
+        row(label, got, time.perf_counter() - started)
         del r
         gc.collect()
-    for reached in sorted({n_docs // 2, max(1, n_docs // 5), 2}, reverse=True):
-        got = budget_order(ref, reached)
-        rows.append(
-            (
-                f"fewer candidates: first {reached} of {n_docs} reranked",
-                spearman(got, ref),
-                top_overlap(got, ref),
-                ref_s * reached / n_docs,
-            )
-        )
-    print(f"Fidelity vs the unchanged engine Reranker (fp32, 512 doc tokens, all {n_docs}), Qwen3-0.6B-shaped, CPU")
-    print(
-        f"candidates of {min(lengths)}..{max(lengths)} tokens; load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
-    )
-    print("| option | Spearman | top-5 overlap | scoring s (reference " + f"{ref_s:.1f}" + ") | may be a default |")
-    print("| --- | --- | --- | --- | --- |")
-    for label, rho, overlap, seconds in rows:
-        ok = "yes" if rho >= 0.99 and overlap >= 0.9 else "no"
-        print(f"| {label} | {rho:.4f} | {overlap:.2f} | {seconds:.1f} | {ok} |")
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
     return 0
 
 
