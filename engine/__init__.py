@@ -21,7 +21,14 @@ from engine.chats import (
     distinct_titles,
     new_chat,
 )
-from engine.config import APP_NAME, DEFAULT_EMBED_MODEL, EngineConfig, default_data_dir
+from engine.config import (
+    APP_NAME,
+    DEFAULT_EMBED_MODEL,
+    RERANK_BUDGET_CPU_S,
+    RERANK_BUDGET_GPU_S,
+    EngineConfig,
+    default_data_dir,
+)
 from engine.engine import Engine, normalise_library
 from engine.errors import (
     Cancelled,
@@ -57,6 +64,8 @@ from engine.types import (
 __all__ = [
     "APP_NAME",
     "DEFAULT_EMBED_MODEL",
+    "RERANK_BUDGET_CPU_S",
+    "RERANK_BUDGET_GPU_S",
     "Answer",
     "CancelToken",
     "Cancelled",

@@ -12,6 +12,13 @@ DEFAULT_RERANK_MODEL = "Qwen/Qwen3-Reranker-0.6B"
 DEFAULT_TASK = "Given a web search query, retrieve relevant passages that answer the query"
 DEFAULT_LLM_MODEL = "gpt-4o"
 APP_NAME = "Tansaku"
+# Reranking budgets (seconds per search). CPU: the 0.6B reranker scored 20 FAQ candidates in 27.7 s p50 on a 2-core
+# CPU (issue 17), ~1.4 s a pair, so 3 s ranks the fused top 2 and keeps search (0.26 s) + ranking + the first answer
+# token under the 5 s goal; a slower or busier CPU still ranks its first pair (the first batch always runs).
+# GPU: unmeasured here (no GPU in this session); 1 s is expected to cover all 20 candidates in 3 batches of 8 on any
+# recent GPU and caps an old one. Re-check both with python -m tests.perf.bench_query_latency.
+RERANK_BUDGET_CPU_S = 3.0
+RERANK_BUDGET_GPU_S = 1.0
 
 
 def default_data_dir() -> Path:
@@ -58,6 +65,11 @@ class EngineConfig:
     rerank_instruction: str = DEFAULT_TASK
     rerank_max_doc_tokens: int = 512
     rerank_batch_size: int = 8
+    # Seconds the reranker may spend on one search, by the device it runs on; None or 0: no limit (see
+    # rerank_budget_for). Candidates are scored in fused order until it is spent; the rest keep their fused order.
+    rerank_budget_cpu_s: float | None = RERANK_BUDGET_CPU_S
+    rerank_budget_gpu_s: float | None = RERANK_BUDGET_GPU_S
+    rerank_cache_size: int = 4096  # (query, passage) scores kept for repeated questions; 0 turns the cache off
     # Answers
     llm_model: str = DEFAULT_LLM_MODEL
     llm_base_url: str | None = None
@@ -73,6 +85,11 @@ class EngineConfig:
 
     def with_changes(self, **changes: Any) -> EngineConfig:
         return replace(self, **changes)
+
+    def rerank_budget_for(self, device: str) -> float | None:
+        """The reranking budget in seconds for a reranker on `device` (cpu, cuda[:N], mps); None: no limit."""
+        budget = self.rerank_budget_cpu_s if device == "cpu" else self.rerank_budget_gpu_s
+        return budget if budget is not None and budget > 0 else None
 
     @property
     def milvus_uri(self) -> str:

@@ -175,6 +175,7 @@ class Engine:
                 max_doc_tokens=c.rerank_max_doc_tokens,
                 instruction=c.rerank_instruction,
                 cpu_fast_path=c.cpu_fast_path,
+                cache_size=c.rerank_cache_size,
             )
         if not self._reranker.loaded:
             self._reranker.load()
@@ -528,26 +529,43 @@ class Engine:
         rerank: bool | None = None,
         filters=None,
         cancel: CancelToken | None = None,
+        on_fused: Callable[[SearchHits], None] | None = None,
+        rerank_budget_s: float | None = None,
     ) -> SearchHits:
         """The top hits for a question. Never waits for the reranker: when its model is not on this machine, or does
-        not load, the hits are ranked by fusion and `SearchHits.rerank_unavailable` says why."""
+        not load, the hits are ranked by fusion and `SearchHits.rerank_unavailable` says why.
+
+        Progressive results: when the reranker is to run, `on_fused` is called first with the fused top k
+        (`rerank_pending` set), as soon as the store answers; the return value is the reranked list. The reranker
+        spends at most `rerank_budget_s` seconds (None: the config's budget for its device; 0: no limit), scoring the
+        candidates in fused order; `SearchHits.reranked_count` says how many it reached."""
+        from engine.search.retriever import early_hits
+
         dense_unavailable = ""
         if mode == "hybrid" and self._serving_fallback() is None:
             dense_unavailable = self.embedder_unavailable()
             if dense_unavailable:  # keyword search works on stored text; the model is never downloaded for a query
                 mode = "bm25"
         retriever = self._retriever(mode)
+        top = k or self.config.top_n
         unavailable = ""
-        if self.config.rerank if rerank is None else rerank:
+        do_rerank = self.config.rerank if rerank is None else rerank
+        if do_rerank:
             unavailable = self.reranker_unavailable()
-            if not unavailable:
-                try:
-                    hits = retriever.search(question, k=k, mode=mode, rerank=True, filters=filters, cancel=cancel)
-                    return SearchHits(hits, reranked=True, dense_unavailable=dense_unavailable)
-                except _RerankerFailed as exc:
-                    unavailable = str(exc)
-        hits = retriever.search(question, k=k, mode=mode, rerank=False, filters=filters, cancel=cancel)
-        return SearchHits(hits, rerank_unavailable=unavailable, dense_unavailable=dense_unavailable)
+            do_rerank = not unavailable
+        candidates = retriever.fused(question, top=top, mode=mode, rerank=do_rerank, filters=filters)
+        if cancel:
+            cancel.raise_if_cancelled()
+        if not do_rerank or not candidates:
+            return SearchHits(candidates[:top], rerank_unavailable=unavailable, dense_unavailable=dense_unavailable)
+        if on_fused is not None:
+            on_fused(early_hits(candidates, top))
+        try:
+            hits = retriever.rerank(question, candidates, top, cancel, budget_s=rerank_budget_s)
+        except _RerankerFailed as exc:
+            return SearchHits(candidates[:top], rerank_unavailable=str(exc), dense_unavailable=dense_unavailable)
+        hits.dense_unavailable = dense_unavailable
+        return hits
 
     @property
     def answerer(self):
@@ -587,12 +605,17 @@ class Engine:
         filters=None,
         hits: Sequence[Hit] | None = None,
         history: Sequence[Turn] = (),
+        on_fused: Callable[[SearchHits], None] | None = None,
+        on_sources: Callable[[SearchHits], None] | None = None,
     ) -> Answer:
         """Retrieve (unless hits are given; a follow-up searches its rewrite), then abstain, answer search-only, or
-        stream from the LLM with the earlier turns of the chat."""
+        stream from the LLM with the earlier turns of the chat. `on_fused` gets the early fused list (see `search`),
+        `on_sources` the final ranking the answer is built on, before the answer request is sent."""
         if hits is None:
             query = self.rewrite_query(question, history, cancel=cancel).query
-            hits = self.search(query, k=k, mode=mode, rerank=rerank, filters=filters, cancel=cancel)
+            hits = self.search(query, k=k, mode=mode, rerank=rerank, filters=filters, cancel=cancel, on_fused=on_fused)
+            if on_sources is not None:
+                on_sources(hits)
         return self.answer(question, list(hits), on_token=on_token, cancel=cancel, history=history)
 
     def answer(

@@ -273,15 +273,23 @@ class Repair:
 class SearchHits(list[Hit]):
     """`Engine.search`'s hits in rank order (a plain list to callers that need no more), and how they were ranked.
 
-    `reranked` is True when the reranker ordered them. `rerank_unavailable` is the reason it did not although it
-    was asked to (its model is not downloaded, or failed to load): the hits are then ranked by fusion, and the
-    caller says so once. It is "" when the reranker ran or was not asked for. `dense_unavailable` is why a hybrid
+    `reranked` is True when the reranker ordered them (all or some: see the counts). `rerank_unavailable` is the
+    reason it did not although it was asked to (its model is not downloaded, or failed to load): the hits are then
+    ranked by fusion, and the caller says so once. It is "" when the reranker ran or was not asked for.
+    `rerank_candidates` is how many fused candidates were meant for the reranker, `reranked_count` how many of them it
+    scored within the time budget (the scored ones rank first, the rest keep their fused order below them), and
+    `rerank_seconds` the time it spent. `rerank_pending` marks the early, fused-only list handed out while the
+    reranker is still at work (`Engine.search`'s on_fused). `dense_unavailable` is why a hybrid
     search ranked by keywords alone (the embedding model is not on this machine yet), else "".
     """
 
     reranked: bool
     rerank_unavailable: str
     dense_unavailable: str
+    reranked_count: int
+    rerank_candidates: int
+    rerank_seconds: float
+    rerank_pending: bool
 
     def __init__(
         self,
@@ -290,8 +298,21 @@ class SearchHits(list[Hit]):
         reranked: bool = False,
         rerank_unavailable: str = "",
         dense_unavailable: str = "",
+        reranked_count: int = 0,
+        rerank_candidates: int = 0,
+        rerank_seconds: float = 0.0,
+        rerank_pending: bool = False,
     ) -> None:
         super().__init__(hits)
         self.reranked = reranked
         self.rerank_unavailable = rerank_unavailable
         self.dense_unavailable = dense_unavailable
+        self.reranked_count = reranked_count
+        self.rerank_candidates = rerank_candidates
+        self.rerank_seconds = rerank_seconds
+        self.rerank_pending = rerank_pending
+
+    @property
+    def fully_reranked(self) -> bool:
+        """Every candidate was scored (the budget did not cut the reranking short)."""
+        return self.reranked and self.reranked_count >= self.rerank_candidates

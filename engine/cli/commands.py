@@ -12,6 +12,8 @@ from pathlib import Path
 
 from engine import (
     DEFAULT_EMBED_MODEL,
+    RERANK_BUDGET_CPU_S,
+    RERANK_BUDGET_GPU_S,
     CancelToken,
     Engine,
     EngineConfig,
@@ -26,12 +28,15 @@ from engine import (
 from engine.cli.format import (
     answer_json,
     dense_note,
+    early_text,
     embed_wait_note,
     hit_json,
     hit_text,
     outcome_json,
     outcome_text,
+    partial_rerank_note,
     patches_off_text,
+    ranking_json,
     repair_text,
     rerank_note,
     short,
@@ -61,6 +66,20 @@ def _search_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument("-k", type=int, default=None, help="number of passages (default 5)")
     p.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid")
     p.add_argument("--no-rerank", action="store_true", help="skip the reranker (fast mode)")
+    p.add_argument(
+        "--rerank-budget",
+        type=float,
+        metavar="SECONDS",
+        help=f"spend up to SECONDS ranking each search (default {RERANK_BUDGET_CPU_S:g} on a CPU, "
+        f"{RERANK_BUDGET_GPU_S:g} on a GPU; 0: no limit): candidates are ranked best-first by keyword + meaning, "
+        "and those the reranker did not reach keep that order below the reranked ones",
+    )
+    p.add_argument(
+        "--early",
+        action="store_true",
+        help="print the keyword + meaning ranking as soon as the store answers, then the reranked one; with --json "
+        'the early list is an extra line with "early": true before each final line',
+    )
     p.add_argument("--rerank-model", metavar="ID|DIR")
     p.add_argument("--library", help="only this library")
     p.add_argument("--path-prefix", help="only files under this path")
@@ -259,22 +278,53 @@ def _questions(arg: str):
             yield line.strip()
 
 
-def cmd_search(engine, args) -> int:
+def _search(engine, args, query: str, *, question: str | None = None):
+    """Search with the command's options; --early prints the fused list first (JSON: one extra line)."""
+    on_fused = None
+    if args.early:
+
+        def on_fused(early) -> None:
+            if args.json:
+                line = dict(question=question or query, hits=[hit_json(h) for h in early], **ranking_json(early))
+                print(json.dumps(line, ensure_ascii=False))
+            else:
+                print(early_text(early))
+            sys.stdout.flush()
+
     rerank = False if args.no_rerank else None
+    hits = engine.search(
+        query,
+        k=args.k,
+        mode=args.mode,
+        rerank=rerank,
+        filters=_filters(args),
+        on_fused=on_fused,
+        rerank_budget_s=args.rerank_budget,
+    )
+    if not args.json:
+        note = partial_rerank_note(hits)
+        if note:
+            print(note, file=sys.stderr)
+    return hits
+
+
+def cmd_search(engine, args) -> int:
     if args.rerank_model:
         engine.config = engine.config.with_changes(rerank_model=args.rerank_model)
     noted = dense_noted = False
     for question in _questions(args.question):
-        hits = engine.search(question, k=args.k, mode=args.mode, rerank=rerank, filters=_filters(args))
+        if args.question == "-" and not args.json:
+            print(f"\n## {question}")
+        hits = _search(engine, args, question)
         noted = noted or _note_rerank(engine, hits, args.mode)
         dense_noted = dense_noted or _note_dense(engine, hits)
         if args.json:
-            line = {"question": question, "hits": [hit_json(h, question) for h in hits], "reranked": hits.reranked}
+            line = dict(question=question, hits=[hit_json(h, question) for h in hits], **ranking_json(hits))
             print(json.dumps(line, ensure_ascii=False))
             sys.stdout.flush()
             continue
-        if args.question == "-":
-            print(f"\n## {question}")
+        if args.early and hits.reranked:
+            print("Reranked:")
         if not hits:
             print("No matching passages.")
         for n, hit in enumerate(hits, 1):
@@ -305,7 +355,6 @@ def cmd_ask(engine, args) -> int:
 
     from engine import Turn, new_chat
 
-    rerank = False if args.no_rerank else None
     if args.rerank_model:
         engine.config = engine.config.with_changes(rerank_model=args.rerank_model)
     chat = _open_chat(engine, args.chat) if args.chat else None
@@ -315,7 +364,7 @@ def cmd_ask(engine, args) -> int:
             chat = new_chat()  # each question stands alone unless --chat says which chat it continues
         history = chat.turns
         rewrite = engine.rewrite_query(question, history, use_llm=not args.dry_run)
-        hits = engine.search(rewrite.query, k=args.k, mode=args.mode, rerank=rerank, filters=_filters(args))
+        hits = _search(engine, args, rewrite.query, question=question)
         noted = noted or _note_rerank(engine, hits, args.mode)
         dense_noted = dense_noted or _note_dense(engine, hits)
         if args.dry_run:
@@ -361,12 +410,8 @@ def _ask_one(engine, question: str, hits, as_json: bool, *, history=(), searched
 
     answer = engine.ask(question, hits=hits, on_token=on_token, cancel=cancel, history=history)
     if as_json:
-        reranked = getattr(hits, "reranked", False)
-        print(
-            json.dumps(
-                dict(answer_json(answer), searched_for=searched_for or question, reranked=reranked), ensure_ascii=False
-            )
-        )
+        line = dict(answer_json(answer), searched_for=searched_for or question, **ranking_json(hits))
+        print(json.dumps(line, ensure_ascii=False))
     else:
         if not streamed and answer.text:
             print(answer.text)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
 
 from engine.patches import NOT_TRIED
 from engine.search.snippets import best_snippet
-from engine.types import Answer, FileOutcome, Hit, shown_status
+from engine.types import Answer, FileOutcome, Hit, SearchHits, shown_status
 
 
 def hit_json(hit: Hit, question: str | None = None) -> dict:
@@ -37,6 +38,39 @@ def hit_json(hit: Hit, question: str | None = None) -> dict:
         out["snippet"] = snippet.text
         out["snippet_highlights"] = [list(span) for span in snippet.spans]
     return out
+
+
+def ranking_json(hits: Sequence[Hit]) -> dict:
+    """How a list was ranked, for --json lines: `reranked` (as before) plus the budget's counts and the early flag."""
+    info = hits if isinstance(hits, SearchHits) else SearchHits(hits)
+    return {
+        "reranked": info.reranked,
+        "reranked_count": info.reranked_count,
+        "rerank_candidates": info.rerank_candidates,
+        "rerank_seconds": round(info.rerank_seconds, 3),
+        "early": info.rerank_pending,
+    }
+
+
+def early_text(hits: SearchHits) -> str:
+    """The fused list printed by --early while the reranker works (one line a passage)."""
+    lines = [f"Ranking {hits.rerank_candidates} candidates… by keyword + meaning so far:"]
+    for n, hit in enumerate(hits, 1):
+        heading = f" — {hit.chunk.heading}" if hit.chunk.heading else ""
+        lines.append(f"  [{n}] {location(hit)}{heading}")
+    if not hits:
+        lines.append("  No matching passages.")
+    return "\n".join(lines)
+
+
+def partial_rerank_note(hits: SearchHits) -> str:
+    """A stderr line when the time budget stopped the reranker before every candidate ("" otherwise)."""
+    if not hits.reranked or hits.reranked_count >= hits.rerank_candidates:
+        return ""
+    return (
+        f"tansaku: reranked {hits.reranked_count} of {hits.rerank_candidates} candidates in "
+        f"{hits.rerank_seconds:.1f} s (the rest keep their keyword + meaning order; --rerank-budget 0 ranks all)"
+    )
 
 
 _RANKED_BY = {"hybrid": "keyword + meaning", "bm25": "keyword", "dense": "meaning"}

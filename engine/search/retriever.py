@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -11,7 +12,8 @@ from engine.config import EngineConfig
 from engine.errors import ConfigError
 from engine.models.script_probe import scripts_in
 from engine.search.fusion import fuse
-from engine.types import Hit
+from engine.search.rerank_budget import Clock, score_within
+from engine.types import Hit, SearchHits
 
 MODES = ("hybrid", "dense", "bm25")
 # Hybrid search asks the dense side only when the embedder knows at least 95 % of the question's tokens. Measured with
@@ -37,7 +39,15 @@ class QueryEmbedder(Protocol):
 class PassageScorer(Protocol):
     """What the retriever needs of a reranker (models/reranker.py)."""
 
-    def score(self, query: str, documents: Sequence[str], *, cancel: CancelToken | None = None) -> Sequence[float]: ...
+    @property
+    def device(self) -> str: ...
+
+    def score_batches(
+        self, query: str, documents: Sequence[str], *, cancel: CancelToken | None = None, in_order: bool = True
+    ) -> Iterator[list[tuple[int, float]]]: ...
+
+
+EarlyHits = Callable[[SearchHits], None]
 
 
 class Retriever:
@@ -49,11 +59,14 @@ class Retriever:
         store,
         embedder: Callable[[], QueryEmbedder],
         reranker: Callable[[], PassageScorer],
+        *,
+        clock: Clock = time.monotonic,
     ) -> None:
         self.config = config
         self.store = store
         self._embedder = embedder
         self._reranker = reranker
+        self._clock = clock  # the rerank budget's; tests pass a fake one
 
     def search(
         self,
@@ -64,18 +77,27 @@ class Retriever:
         rerank: bool | None = None,
         filters=None,
         cancel: CancelToken | None = None,
-    ) -> list[Hit]:
-        if mode not in MODES:
-            raise ConfigError(f"Unknown search mode {mode!r}; use one of {', '.join(MODES)}.")
+        on_fused: EarlyHits | None = None,
+        budget_s: float | None = None,
+    ) -> SearchHits:
+        """The top k; with reranking, `on_fused` first gets the fused top k (see `rerank` for `budget_s`)."""
         top = k or self.config.top_n
         do_rerank = self.config.rerank if rerank is None else rerank
-        pool = max(self.config.candidates, top) if do_rerank else top
-        candidates = self.candidates(question, mode=mode, limit=pool, filters=filters)
+        candidates = self.fused(question, top=top, mode=mode, rerank=do_rerank, filters=filters)
         if cancel:
             cancel.raise_if_cancelled()
         if not do_rerank or not candidates:
-            return candidates[:top]
-        return self.rerank(question, candidates, top, cancel)
+            return SearchHits(candidates[:top])
+        if on_fused is not None:
+            on_fused(early_hits(candidates, top))
+        return self.rerank(question, candidates, top, cancel, budget_s=budget_s)
+
+    def fused(self, question: str, *, top: int, mode: str, rerank: bool, filters=None) -> list[Hit]:
+        """The fused candidates: the top `top`, or the reranker's pool (config.candidates) when it is to run."""
+        if mode not in MODES:
+            raise ConfigError(f"Unknown search mode {mode!r}; use one of {', '.join(MODES)}.")
+        pool = max(self.config.candidates, top) if rerank else top
+        return self.candidates(question, mode=mode, limit=pool, filters=filters)
 
     def candidates(self, question: str, *, mode: str, limit: int, filters=None) -> list[Hit]:
         dense: list[Hit] = []
@@ -104,8 +126,38 @@ class Retriever:
             return False
         return all(embedder.script_unknown_share(s) <= MAX_UNKNOWN_SHARE for s in scripts_in(question))
 
-    def rerank(self, question: str, hits: list[Hit], top: int, cancel: CancelToken | None) -> list[Hit]:
-        scores = self._reranker().score(question, [h.chunk.text for h in hits], cancel=cancel)
-        rescored = [replace(h, scores=replace(h.scores, rerank=float(s))) for h, s in zip(hits, scores, strict=True)]
-        rescored.sort(key=lambda h: h.scores.rerank or 0.0, reverse=True)
-        return rescored[:top]
+    def rerank(
+        self,
+        question: str,
+        hits: list[Hit],
+        top: int,
+        cancel: CancelToken | None = None,
+        *,
+        budget_s: float | None = None,
+    ) -> SearchHits:
+        """Score the candidates in fused order until the time budget is spent; the scored ones rank first (by P(yes)),
+        the rest follow in fused order. budget_s None: the config's budget for the reranker's device; 0: no limit."""
+        scorer = self._reranker()
+        limit = self.config.rerank_budget_for(scorer.device) if budget_s is None else budget_s
+        unlimited = limit is None or limit <= 0
+        texts = [h.chunk.text for h in hits]
+        # With no limit every pair is scored, so the scorer may order them for speed (by length) instead.
+        batches = scorer.score_batches(question, texts, cancel=cancel, in_order=not unlimited)
+        got = score_within(batches, None if unlimited else limit, clock=self._clock)
+        scored = [
+            replace(hits[i], scores=replace(hits[i].scores, rerank=float(got.scores[i]))) for i in sorted(got.scores)
+        ]
+        scored.sort(key=lambda h: h.scores.rerank or 0.0, reverse=True)  # stable: ties keep their fused order
+        rest = [h for i, h in enumerate(hits) if i not in got.scores]
+        return SearchHits(
+            (scored + rest)[:top],
+            reranked=True,
+            reranked_count=len(scored),
+            rerank_candidates=len(hits),
+            rerank_seconds=got.seconds,
+        )
+
+
+def early_hits(candidates: list[Hit], top: int) -> SearchHits:
+    """The fused top k, handed out while the reranker is at work on all the candidates."""
+    return SearchHits(candidates[:top], rerank_pending=True, rerank_candidates=len(candidates))

@@ -67,6 +67,9 @@ def engine_config(
         chunk_overlap_tokens=max(1, round(tokens * 0.15)),
         embed_batch_size=32,
         rerank=rerank_model is not None,
+        # Quality is the model's: every candidate is reranked (the app's time budget would cut it short on a CPU).
+        rerank_budget_cpu_s=0,
+        rerank_budget_gpu_s=0,
     )
     if rerank_model is not None:
         base["rerank_model"] = str(rerank_model)

@@ -30,6 +30,7 @@ def reranker(tiny_models, tmp_path_factory) -> Reranker:
         device="cpu",
         batch_size=4,
         cpu_fast_path="fp32",
+        cache_size=0,  # every test here means to run the model
     )
     rr.load()
     return rr
@@ -114,7 +115,9 @@ def test_bf16_scores_follow_fp32(tiny_models, tmp_path: Path, reranker: Reranker
 
 
 def test_int8_scores_do_not_depend_on_batch_mates(tiny_models, tmp_path: Path) -> None:
-    quick = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", batch_size=4, cpu_fast_path="int8")
+    quick = Reranker(
+        str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", batch_size=4, cpu_fast_path="int8", cache_size=0
+    )
     batched = quick.score(QUERY, DOCS)
     single = [quick.score(QUERY, [doc])[0] for doc in DOCS]
     assert quick.fast_path == "int8"
@@ -181,3 +184,91 @@ def test_automatic_precision_never_picks_int8_for_reranking(tiny_models, tmp_pat
     auto = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="auto")
     auto.load()
     assert auto.fast_path == ("bf16" if cpu_has_fast_bf16() else "fp32")
+
+
+class CountingBase:
+    """The reranker's decoder stack, counting forward passes."""
+
+    def __init__(self, base) -> None:
+        self.base, self.calls = base, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.base(*args, **kwargs)
+
+    def __getattr__(self, name: str):
+        return getattr(self.base, name)
+
+
+def test_cached_scores_cost_no_forward_pass(tiny_models, tmp_path: Path, monkeypatch) -> None:
+    rr = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="fp32", cache_size=64)
+    rr.load()
+    counter = CountingBase(rr._base)
+    monkeypatch.setattr(rr, "_base", counter)
+    first = rr.score(QUERY, DOCS)
+    assert counter.calls == len(DOCS) + 1  # the shared head, then one pass a pair
+    counter.calls = 0
+    assert rr.score(QUERY, DOCS) == first and counter.calls == 0  # a repeated question
+    assert rr.score(QUERY, [DOCS[2], "A passage not seen before."])[0] == first[2]
+    assert counter.calls == 2  # head + the new passage only
+    counter.calls = 0
+    rr.score(QUERY + " And where are logs kept?", DOCS[:2])  # another question: no stale scores
+    assert counter.calls == 3
+
+
+def test_score_batches_follow_the_given_order_and_stop_on_cancel(tiny_models, tmp_path: Path) -> None:
+    rr = Reranker(
+        str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="fp32", batch_size=2, cache_size=0
+    )
+    batches = rr.score_batches(QUERY, DOCS, in_order=True)
+    assert [[i for i, _ in next(batches)] for _ in range(3)] == [[0], [1], [2]]  # one pair a pass on a CPU
+    token = CancelToken()
+    batches = rr.score_batches(QUERY, DOCS, cancel=token)
+    next(batches)
+    token.cancel()
+    with pytest.raises(Cancelled):
+        next(batches)
+
+
+def test_padded_batches_in_order_equal_length_sorted(tiny_models, tmp_path: Path, monkeypatch) -> None:
+    """The GPU path (batches of 4 here, forced on the CPU): fused-order windows give the same scores."""
+    import engine.models.reranker as module
+
+    monkeypatch.setattr(module, "effective_batch_size", lambda device, fast_path, size: size)
+    rr = Reranker(
+        str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="fp32", batch_size=4, cache_size=0
+    )
+    windows = list(rr.score_batches(QUERY, DOCS, in_order=True))
+    assert [[i for i, _ in w] for w in windows] == [[0, 1, 2, 3], [4, 5]]
+    in_order = dict(pair for w in windows for pair in w)
+    assert [in_order[i] for i in range(len(DOCS))] == pytest.approx(rr.score(QUERY, DOCS), abs=1e-4)
+
+
+class CancelAfter(CancelToken):
+    """A token that cancels itself the n-th time the engine looks at it (a Stop pressed mid-pass)."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.looks = 0
+        self.n = n
+
+    @property
+    def cancelled(self) -> bool:
+        self.looks += 1
+        if self.looks >= self.n:
+            self.cancel()
+        return super().cancelled
+
+
+def test_stop_ends_a_forward_pass_between_decoder_layers(tiny_models, tmp_path: Path, monkeypatch) -> None:
+    rr = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="fp32", cache_size=0)
+    rr.load()
+    finished: list[int] = []
+    original = rr._p_yes
+    monkeypatch.setattr(rr, "_p_yes", lambda hidden: finished.append(1) or original(hidden))
+    token = CancelAfter(2)  # the head's first layer runs, its second layer sees the Stop
+    with pytest.raises(Cancelled):
+        rr.score(QUERY, DOCS, cancel=token)
+    assert finished == [] and token.looks == 2  # no pass ran to the end
+    assert rr._cancel is None
+    assert len(rr.score(QUERY, DOCS[:2])) == 2  # the reranker still works afterwards
