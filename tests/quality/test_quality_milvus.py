@@ -10,7 +10,8 @@ from engine.engine import Engine
 from tests.quality.corpora import Corpus
 from tests.quality.harness import IndexStats, evaluate, file_ranking
 
-pytestmark = [pytest.mark.quality, pytest.mark.slow]
+# The session fixture indexes the whole corpus with MiniLM (~6-9 min on 2 busy cores): more than the default 600 s.
+pytestmark = [pytest.mark.quality, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 def test_every_doc_is_indexed(milvus_index: tuple[Engine, Corpus, IndexStats]) -> None:

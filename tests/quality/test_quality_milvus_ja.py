@@ -8,7 +8,8 @@ from engine.engine import Engine
 from tests.quality.corpora import Corpus
 from tests.quality.harness import IndexStats, evaluate, file_ranking
 
-pytestmark = [pytest.mark.quality, pytest.mark.slow]
+# The session fixture indexes the whole corpus with MiniLM (~6-9 min on 2 busy cores): more than the default 600 s.
+pytestmark = [pytest.mark.quality, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 # Measured: python -m tests.quality.harness --corpus milvus-ja --no-rerank (MiniLM's 256-token chunks): BM25 hit@5
 # 0.975, MRR@10 0.887, nDCG@10 0.903. Before word segmentation: hit@5 0.700, MRR@10 0.644 (issue 15); segmented but
