@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import re
 
+from engine.sentence_marks import ASCII_ENDERS as _ASCII_ENDERS
+from engine.sentence_marks import CLOSERS
+from engine.sentence_marks import ENDERS as _ENDERS
+from engine.sentence_marks import WIDE_CLOSERS as _WIDE_CLOSERS
+
 PARAGRAPH, SENTENCE, CLAUSE, WORD, MID_WORD, BAD = 4, 3, 2, 1, 0, -1
 
-_ENDERS = "。！？．｡"
-_ASCII_ENDERS = "!?"  # sentence ends when they follow CJK text ("本当ですか?")
-# Closing brackets and quotes that belong to the sentence before them (full-width, half-width and ASCII).
-CLOSERS = "」』）】〉》〕］｝〙〗〛｣”’＂＇\"')]"
-_WIDE_CLOSERS = "」』）】〉》〕］｝〙〗〛｣"
 _CLAUSE = "、，､"
 _OPENERS = "「『（【〈《〔［｛〘〖〚｢“‘(["
 # Characters that never begin a chunk of CJK text.

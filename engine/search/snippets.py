@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from engine.errors import StoreError
+from engine.sentence_marks import ASCII_ENDERS, CLOSERS, ENDERS
 from engine.store.segment import has_japanese_script, word_spans
 
 MAX_CHARS = 300  # a snippet's length, "…" marks included, for Latin-script text
@@ -39,11 +40,11 @@ _STOPWORDS = frozenset(
     "were what when where which while who whom why will with would you your about any all also".split()
 )
 
-_CLOSERS = re.escape("」』）】〉》〕］｝〙〗〛｣”’＂＇\"')]")  # escaped: it goes inside [...]
+_CLOSERS = re.escape(CLOSERS)  # escaped: it goes inside [...]
 # Where a sentence may end: after 。！？ (and ASCII ! ? after CJK text) with any closing brackets, after . ! ? before a
-# space, or at a line break. The same rules as engine/ingest/cjk_boundaries.py (search may not import ingest).
+# space, or at a line break: the marks chunk starts use too (engine/sentence_marks.py).
 _CUT_RE = re.compile(
-    rf"(?P<cjk>[。！？．｡][{_CLOSERS}]*|(?<=[{_JA_CHARS}])[!?][{_CLOSERS}]*)"
+    rf"(?P<cjk>[{ENDERS}][{_CLOSERS}]*|(?<=[{_JA_CHARS}])[{ASCII_ENDERS}][{_CLOSERS}]*)"
     rf"|(?P<latin>[.!?][{_CLOSERS}]*(?=\s))"
     r"|(?P<line>\n)"
 )
@@ -174,7 +175,7 @@ def _is_cut(text: str, m: re.Match[str]) -> bool:
     after = text[m.end()] if m.end() < len(text) else ""
     if m.group("cjk"):
         # 「…。」と言った: hiragana right after a closing bracket carries the sentence on.
-        return not (m.group()[-1] not in "。！？．｡!?" and "\u3041" <= after <= "\u309f")
+        return not (m.group()[-1] not in ENDERS + ASCII_ENDERS and "\u3041" <= after <= "\u309f")
     if m.group("latin"):
         rest = text[m.end() :].lstrip(" \t")
         return not rest[:1].islower()  # "e.g. the", "vs. an": a lowercase word goes on with the sentence
