@@ -38,6 +38,7 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory):
 SHARED_FIXTURE_FILES = {
     "tests/packaging/test_bundle.py": "bundle",
     "tests/packaging/test_deb.py": "bundle",
+    "tests/packaging/test_missing_libraries.py": "bundle",
     "tests/quality/test_quality_milvus.py": "milvus-en",
     "tests/quality/test_quality_followups.py": "milvus-en",
 }
