@@ -111,7 +111,7 @@ class SourcesPanel(QWidget):
         self._chosen: str | None = None  # the chunk id of the passage the person picked in this list
         self.title = QLabel(translate("SourcesPanel", "Sources"))
         self.title.setObjectName("paneTitle")
-        # "Ranking…" while the reranker works, then how far it got; a line, never a dialog (see desktop.ranking).
+        # "Ranking…" while the reranker works, then how far it got: a line under the list, never a dialog.
         self.ranking_label = QLabel()
         self.ranking_label.setObjectName("rankingNote")
         self.ranking_label.setWordWrap(True)
@@ -160,14 +160,20 @@ class SourcesPanel(QWidget):
         detail_layout.addWidget(self.text, 1)
         detail_layout.addLayout(buttons)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.list)
+        # The ranking line sits under the list, so showing, rewording or hiding it never moves the passages.
+        listing = QWidget()
+        self._listing = QVBoxLayout(listing)
+        self._listing.setContentsMargins(0, 0, 0, 0)
+        self._listing.setSpacing(2)
+        self._listing.addWidget(self.list, 1)
+        self._listing.addWidget(self.ranking_label)
+        splitter.addWidget(listing)
         splitter.addWidget(detail)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(self.title)
-        layout.addWidget(self.ranking_label)
         layout.addWidget(splitter, 1)
         self.show_hits((), "")
 
@@ -253,10 +259,17 @@ class SourcesPanel(QWidget):
         )
 
     def set_ranking(self, words: str, tooltip: str = "") -> None:
-        """The line under the title: "Ranking…" while the reranker works, then its counts ("" hides it)."""
+        """The line under the list: "Ranking…" while the reranker works, then its counts ("" hides it)."""
+        if words == self.ranking_label.text() and bool(words) == self.ranking_label.isVisibleTo(self):
+            return
         self.ranking_label.setText(words)
         self.ranking_label.setToolTip(tooltip)
         self.ranking_label.setVisible(bool(words))
+        # The list may have lost a line to it: keep the selected passage in view.
+        self._listing.activate()
+        current = self.list.currentItem()
+        if current is not None:
+            self.list.scrollToItem(current, QAbstractItemView.ScrollHint.EnsureVisible)
 
     @property
     def chosen_id(self) -> str | None:
