@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, Signal
 
 from desktop.engine_host import EngineHost, JobFailure, JobHandle, SearchResult
 from desktop.i18n import translate
+from desktop.ranking import Ranking
 from desktop.state_words import AskPlan, answer_note
 from engine import Answer, CancelToken, Chat, ChatStore, ChatSummary, QueryRewrite, Turn, new_chat
 
@@ -55,6 +56,8 @@ class ChatController(QObject):
         self._handles: list[JobHandle] = []
         self._turn_index: int | None = None
         self._streamed: list[str] = []
+        self._search_handle: JobHandle | None = None  # the search in flight (it may be deep in the reranker)
+        self._ranking: dict[int, Ranking] = {}  # this session's turns only; a reopened chat says nothing
 
     @property
     def chat(self) -> Chat:
@@ -63,6 +66,10 @@ class ChatController(QObject):
     @property
     def busy(self) -> bool:
         return self._turn_index is not None
+
+    def ranking(self, index: int) -> Ranking:
+        """How turn `index`'s sources were ordered (see desktop.ranking)."""
+        return self._ranking.get(index, Ranking())
 
     def set_store(self, store: ChatStore) -> None:
         self._store = store
@@ -147,6 +154,7 @@ class ChatController(QObject):
             return
         turn = replace(self._turn(index), note="")
         self._set_turn(index, turn)
+        self._ranking.pop(index, None)
         search_kwargs: dict[str, Any] = {} if plan.semantic else {"mode": "bm25", "rerank": False}
         handle = self._host.submit(
             "search",
@@ -154,14 +162,22 @@ class ChatController(QObject):
             token=self._token,
             on_done=partial(self._on_hits, index),
             on_error=partial(self._on_failed, index),
+            on_progress=partial(self._on_fused, index),
             **search_kwargs,
         )
+        self._search_handle = handle
         self._handles.append(handle)
 
     def stop(self) -> None:
-        """Stop the answer in flight; the partial text and the sources stay."""
+        """Stop the answer in flight; the partial text and the sources stay.
+
+        While the search runs (the reranker may be mid-way) the turn ends at once, keeping the early list in its
+        keyword + meaning order: the engine stops at its next cancel check, and its late result is dropped.
+        """
         if self._token is not None:
             self._token.cancel()
+        if self._search_handle is not None and self._turn_index is not None:
+            self._abandon()
 
     def _turn(self, index: int) -> Turn:
         return self._chat.turns[index]
@@ -171,7 +187,18 @@ class ChatController(QObject):
         turns[index] = turn
         self._chat = replace(self._chat, turns=tuple(turns))
 
+    def _on_fused(self, index: int, early: object) -> None:
+        """The fused list, before the reranker orders it: shown at once, marked as still ranking."""
+        if not isinstance(early, SearchResult) or index != self._turn_index or self._search_handle is None:
+            return
+        self._ranking[index] = Ranking.early(early)
+        turn = replace(self._turn(index), hits=early.hits)
+        self._set_turn(index, turn)
+        self.turn_changed.emit(index, turn)
+
     def _on_hits(self, index: int, found: SearchResult) -> None:
+        self._search_handle = None
+        self._ranking[index] = Ranking.final(found)
         hits = found.hits
         plan = self._plans.get(index)
         note = answer_note(plan, len(hits)) if plan is not None else ""
@@ -184,10 +211,12 @@ class ChatController(QObject):
         )
         self._set_turn(index, turn)
         self.turn_changed.emit(index, turn)
+        # The answer request goes now that the reranked top k is known; its counts travel with the hits (a partial
+        # rerank must not end in "not in your documents", see engine.answer.policy).
         handle = self._host.submit(
             "answer",
             turn.question,
-            list(hits),
+            found.search_hits(),
             history=self._chat.turns[:index],
             token=self._token,
             on_done=partial(self._on_answer, index),
@@ -222,9 +251,12 @@ class ChatController(QObject):
 
     def _finish(self, index: int, turn: Turn) -> None:
         self._set_turn(index, turn)
+        if index in self._ranking:
+            self._ranking[index] = self._ranking[index].stopped()
         self._turn_index = None
         self._token = None
         self._handles = []
+        self._search_handle = None
         self.turn_finished.emit(index, turn)
         self.busy_changed.emit(False)
         self._save()
@@ -252,6 +284,7 @@ class ChatController(QObject):
         if self.busy:
             self._abandon()
         self._chat = new_chat()
+        self._ranking.clear()
         self.chat_reset.emit(self._chat)
 
     def open_chat(self, chat_id: str) -> bool:
@@ -262,6 +295,7 @@ class ChatController(QObject):
         except (OSError, ValueError, KeyError, TypeError) as exc:
             log.warning("Could not open chat %s (%s)", chat_id, exc)
             return False
+        self._ranking.clear()
         self.chat_reset.emit(self._chat)
         return True
 

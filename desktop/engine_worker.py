@@ -17,7 +17,17 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal, Slot
 
 from desktop.i18n import translate
-from engine import Cancelled, CancelToken, EngineConfig, EngineError, Hit, LLMError, best_snippet, secrets
+from engine import (
+    Cancelled,
+    CancelToken,
+    EngineConfig,
+    EngineError,
+    Hit,
+    LLMError,
+    SearchHits,
+    best_snippet,
+    secrets,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +90,49 @@ class SearchResult:
     """A search job's hits in rank order, and how they were ranked (engine.SearchHits as an immutable payload).
 
     rerank_unavailable: why the reranker did not order them although it was asked to ("" when it did or was off).
+    reranked_count of rerank_candidates were scored by the reranker in rerank_seconds (its time budget may stop it
+    early: the rest keep their fused order). rerank_pending: the early, fused list sent while the reranker works.
     """
 
     hits: tuple[Hit, ...]
     reranked: bool = False
     rerank_unavailable: str = ""
+    reranked_count: int = 0
+    rerank_candidates: int = 0
+    rerank_seconds: float = 0.0
+    rerank_pending: bool = False
+    dense_unavailable: str = ""
+
+    @classmethod
+    def of(cls, found: Any) -> SearchResult:
+        """From Engine.search's SearchHits (a plain list of hits, from a stand-in engine, carries no counts)."""
+        return cls(
+            tuple(found),
+            reranked=bool(getattr(found, "reranked", False)),
+            rerank_unavailable=str(getattr(found, "rerank_unavailable", "")),
+            reranked_count=int(getattr(found, "reranked_count", 0)),
+            rerank_candidates=int(getattr(found, "rerank_candidates", 0)),
+            rerank_seconds=float(getattr(found, "rerank_seconds", 0.0)),
+            rerank_pending=bool(getattr(found, "rerank_pending", False)),
+            dense_unavailable=str(getattr(found, "dense_unavailable", "")),
+        )
+
+    @property
+    def partly_reranked(self) -> bool:
+        """The reranker's time budget ran out before it reached every candidate."""
+        return self.reranked and self.reranked_count < self.rerank_candidates
+
+    def search_hits(self) -> SearchHits:
+        """Back to engine.SearchHits for the answer job: the answer policy reads the counts (a partial rerank)."""
+        return SearchHits(
+            self.hits,
+            reranked=self.reranked,
+            rerank_unavailable=self.rerank_unavailable,
+            dense_unavailable=self.dense_unavailable,
+            reranked_count=self.reranked_count,
+            rerank_candidates=self.rerank_candidates,
+            rerank_seconds=self.rerank_seconds,
+        )
 
 
 @dataclass(frozen=True)
@@ -107,6 +155,14 @@ class Job:
     kwargs: tuple = ()
     token: CancelToken = field(default_factory=CancelToken)
     gate: threading.Event = field(default_factory=threading.Event)  # set = paused
+
+
+def _pick_snippets(question: str, hits: Any) -> None:
+    """Pick each passage's best sentences here, on the engine thread: the window's rendering then finds them cached
+    (segmenting Japanese passages costs ~5 ms each, too much for the GUI thread over ten passages)."""
+    for hit in hits:
+        if isinstance(hit, Hit):
+            best_snippet(question, hit.chunk.text)
 
 
 class EngineBox:
@@ -307,17 +363,16 @@ class EngineWorker(QObject):
             time.sleep(PAUSE_POLL_S)
 
     def _job_search(self, job: Job) -> SearchResult:
-        found = self._box.require().search(*job.args, cancel=job.token, **dict(job.kwargs))
-        # Pick each passage's best sentences here, on the engine thread: the window's rendering then finds them cached
-        # (segmenting Japanese passages costs ~5 ms each, too much for the GUI thread over ten passages).
-        for hit in found:
-            if isinstance(hit, Hit):
-                best_snippet(job.args[0], hit.chunk.text)
-        return SearchResult(
-            tuple(found),
-            reranked=bool(getattr(found, "reranked", False)),
-            rerank_unavailable=str(getattr(found, "rerank_unavailable", "")),
-        )
+        question = job.args[0]
+
+        def on_fused(early: Any) -> None:
+            # Progressive results: the fused list reaches the window now; the reranked one follows as the result.
+            _pick_snippets(question, early)
+            self.progress.emit(job.id, SearchResult.of(early))
+
+        found = self._box.require().search(*job.args, cancel=job.token, on_fused=on_fused, **dict(job.kwargs))
+        _pick_snippets(question, found)
+        return SearchResult.of(found)
 
     def _job_rewrite_query(self, job: Job) -> Any:
         return self._box.require().rewrite_query(*job.args, cancel=job.token, **dict(job.kwargs))

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from desktop.controller import AppController, ModelsView
 from desktop.i18n import translate
+from desktop.ranking import Ranking, ranking_tooltip, ranking_words
 from desktop.resources import app_icon, icon, samples_dir
 from desktop.state_words import IndexSummary, models_label, summarise
 from desktop.widgets.chat_pane import ChatPane
@@ -90,6 +91,7 @@ class MainWindow(DialogsMixin, QMainWindow):
         center_layout.addWidget(self.chat_pane, 1)
 
         self.sources = SourcesPanel()
+        self._sources_turn: int | None = None  # the turn whose passages the sources panel shows
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(sidebar)
         self.splitter.addWidget(center)
@@ -236,7 +238,7 @@ class MainWindow(DialogsMixin, QMainWindow):
     # -- chat and sources --------------------------------------------------------------------------
     def _on_chat_reset(self, chat) -> None:
         self.chat_pane.set_chat(chat)
-        self.sources.show_hits((), "")
+        self._show_sources(None, (), "")
         self._on_history_changed(self.controller.chat.history())
         self.chat_pane.focus_question()
 
@@ -249,24 +251,45 @@ class MainWindow(DialogsMixin, QMainWindow):
 
     def _on_turn_added(self, index: int, turn) -> None:
         self.chat_pane.add_turn(index, turn)
-        self.sources.show_hits((), turn.question)
+        self._show_sources(index, (), turn.question)
 
     def _on_turn_changed(self, index: int, turn) -> None:
         self.chat_pane.update_turn(index, turn)
-        if turn.hits and len(self.sources.hits) != len(turn.hits):
-            self.sources.show_hits(turn.hits, turn.question)
+        if not turn.hits:
+            return
+        if self._sources_turn == index:
+            # The early (fused) list, then the reranked one: reordered in place, the selected passage kept.
+            self.sources.update_hits(turn.hits, turn.question)
+            self._show_ranking(index)
+        else:
+            self._show_sources(index, turn.hits, turn.question)
 
     def _on_turn_finished(self, index: int, turn) -> None:
         self.chat_pane.update_turn(index, turn)
+        chosen = self.sources.chosen_id
+        if self._sources_turn == index and chosen in {hit.chunk.id for hit in turn.hits}:
+            self.sources.update_hits(turn.hits, turn.question, turn.cited)  # the passage the person picked stays
+            self._show_ranking(index)
+            return
         first = turn.cited[0] if turn.cited else 1
-        self.sources.show_hits(turn.hits, turn.question, turn.cited, select=first)
+        self._show_sources(index, turn.hits, turn.question, turn.cited, select=first)
 
     def show_citation(self, index: int, number: int) -> None:
         turns = self.controller.chat.chat.turns
         if not 0 <= index < len(turns):
             return
         turn = turns[index]
-        self.sources.show_hits(turn.hits, turn.question, turn.cited, select=number)
+        self._show_sources(index, turn.hits, turn.question, turn.cited, select=number)
+
+    def _show_sources(self, index: int | None, hits, question: str, cited=(), select: int | None = None) -> None:
+        """Show a turn's passages afresh (the panel's own selection starts over)."""
+        self._sources_turn = index
+        self.sources.show_hits(hits, question, cited, select=select)
+        self._show_ranking(index)
+
+    def _show_ranking(self, index: int | None) -> None:
+        ranking = self.controller.chat.ranking(index) if index is not None else Ranking()
+        self.sources.set_ranking(ranking_words(ranking), ranking_tooltip(ranking))
 
     # -- status ------------------------------------------------------------------------------------
     def _on_models_changed(self, view: ModelsView) -> None:

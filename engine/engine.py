@@ -616,18 +616,20 @@ class Engine:
             hits = self.search(query, k=k, mode=mode, rerank=rerank, filters=filters, cancel=cancel, on_fused=on_fused)
             if on_sources is not None:
                 on_sources(hits)
-        return self.answer(question, list(hits), on_token=on_token, cancel=cancel, history=history)
+        # `hits` stays a SearchHits: the answer policy reads its rerank counts (see policy.unscored_candidates_remain).
+        return self.answer(question, hits, on_token=on_token, cancel=cancel, history=history)
 
     def answer(
         self,
         question: str,
-        hits: list[Hit],
+        hits: Sequence[Hit],
         *,
         on_token: Callable[[str], None] | None = None,
         cancel: CancelToken | None = None,
         history: Sequence[Turn] = (),
     ) -> Answer:
-        """The answering half of `ask`; touches no store or model, so it may run on its own thread."""
+        """The answering half of `ask`; touches no store or model, so it may run on its own thread. Pass `search`'s
+        SearchHits as they are: after a partial rerank their counts keep the answer from abstaining too early."""
         return self.answerer.answer(question, hits, on_token=on_token, cancel=cancel, history=prior_turns(history))
 
     def preview(self, question: str, hits: Sequence[Hit], *, history: Sequence[Turn] = (), searched_for: str = ""):

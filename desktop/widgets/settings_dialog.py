@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 from desktop.i18n import QT_TRANSLATE_NOOP, translate
 from desktop.keyring_calls import call_off_gui_thread
 from desktop.widgets.excludes_dialog import parse_patterns
+from desktop.widgets.rerank_budget import RerankBudget
 from engine import EngineConfig, EngineError, secrets
 
 EMBED_CHOICES = ("Qwen/Qwen3-Embedding-0.6B", "Qwen/Qwen3-Embedding-4B", "Qwen/Qwen3-Embedding-8B")
@@ -283,6 +284,7 @@ class SettingsDialog(QDialog):
         rerank_browse.clicked.connect(lambda: self._browse_model(self.rerank_model))
         self.rerank = QCheckBox(translate("SettingsDialog", "Rerank candidates (better answers, slower on CPU)"))
         self.rerank.setChecked(config.rerank)
+        self.rerank_budget = RerankBudget(config)
         self.device = _data_combo(DEVICES, config.device)
         self.cpu_precision = _data_combo(CPU_PRECISIONS, config.cpu_fast_path)
         self.dims = _spin(0, 4096, config.dims or 0)
@@ -295,6 +297,7 @@ class SettingsDialog(QDialog):
         form.addRow(translate("SettingsDialog", "Embedding model:"), _model_row(self.embed_model, embed_browse))
         form.addRow(translate("SettingsDialog", "Reranker model:"), _model_row(self.rerank_model, rerank_browse))
         form.addRow("", self.rerank)
+        self.rerank_budget.add_rows(form)
         form.addRow(translate("SettingsDialog", "Device:"), self.device)
         form.addRow(translate("SettingsDialog", "Precision on CPU:"), self.cpu_precision)
         form.addRow(translate("SettingsDialog", "Dimensions:"), self.dims)
@@ -470,6 +473,7 @@ class SettingsDialog(QDialog):
             embed_model=self.embed_model.currentText().strip() or self._original.embed_model,
             rerank_model=self.rerank_model.currentText().strip() or self._original.rerank_model,
             rerank=self.rerank.isChecked(),
+            **self.rerank_budget.values(),
             device=self.device.currentData(),
             cpu_fast_path=self.cpu_precision.currentData(),
             dims=None if dims == 0 else max(32, dims),

@@ -8,6 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -28,6 +29,7 @@ from desktop.words import scores
 from engine import Hit
 
 HIT_ROLE = Qt.ItemDataRole.UserRole + 1
+CHUNK_ROLE = Qt.ItemDataRole.UserRole + 8  # the passage's chunk id: a reordered list keeps each passage's item
 # Files whose chunk offsets are offsets into the file itself, so a line number means something in an editor.
 PLAIN_TEXT_SUFFIXES = frozenset(
     ".txt .md .markdown .rst .py .js .ts .java .c .h .cpp .hpp .cs .go .rs .rb .php .sh .sql .toml .yaml .yml .json "
@@ -88,6 +90,10 @@ def reveal(path: str) -> bool:
     return QDesktopServices.openUrl(QUrl.fromLocalFile(folder_of(path)))
 
 
+def _same_hits(a: tuple[Hit, ...], b: tuple[Hit, ...]) -> bool:
+    return [(h.chunk.id, h.scores) for h in a] == [(h.chunk.id, h.scores) for h in b]
+
+
 class SourcesPanel(QWidget):
     """Signals: hit_selected(int number); open_failed(path, is_folder) when no app could open the file (or, for
     Show in folder, no file manager could show its folder): the window shows the path to copy."""
@@ -100,10 +106,20 @@ class SourcesPanel(QWidget):
         super().__init__(parent)
         self._hits: tuple[Hit, ...] = ()
         self._question = ""
+        self._cited: tuple[int, ...] = ()
+        self._selecting = False  # True while the panel itself moves the selection
+        self._chosen: str | None = None  # the chunk id of the passage the person picked in this list
         self.title = QLabel(translate("SourcesPanel", "Sources"))
         self.title.setObjectName("paneTitle")
+        # "Ranking…" while the reranker works, then how far it got: a line under the list, never a dialog.
+        self.ranking_label = QLabel()
+        self.ranking_label.setObjectName("rankingNote")
+        self.ranking_label.setWordWrap(True)
+        self.ranking_label.setVisible(False)
         self.list = QListWidget()
         self.list.setObjectName("sourcesList")
+        # Pixel scrolling, so a reordered list can keep the selected passage exactly where the reader had it.
+        self.list.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.list.currentRowChanged.connect(self._on_row_changed)
 
         self.path_label = QLabel()
@@ -144,7 +160,14 @@ class SourcesPanel(QWidget):
         detail_layout.addWidget(self.text, 1)
         detail_layout.addLayout(buttons)
         splitter = QSplitter(Qt.Orientation.Vertical)
-        splitter.addWidget(self.list)
+        # The ranking line sits under the list, so showing, rewording or hiding it never moves the passages.
+        listing = QWidget()
+        self._listing = QVBoxLayout(listing)
+        self._listing.setContentsMargins(0, 0, 0, 0)
+        self._listing.setSpacing(2)
+        self._listing.addWidget(self.list, 1)
+        self._listing.addWidget(self.ranking_label)
+        splitter.addWidget(listing)
         splitter.addWidget(detail)
         splitter.setStretchFactor(0, 1)
         splitter.setStretchFactor(1, 3)
@@ -160,31 +183,106 @@ class SourcesPanel(QWidget):
     ) -> None:
         self._hits = tuple(hits)
         self._question = question
+        self._cited = tuple(cited)
+        self._chosen = None
         self.list.blockSignals(True)
         self.list.clear()
         for number, hit in enumerate(self._hits, start=1):
-            item = QListWidgetItem(hit_title(number, hit))
-            item.setToolTip(item_tooltip(hit, number in cited))
-            item.setData(HIT_ROLE, number)
-            if number in cited:
-                font = QFont(item.font())
-                font.setBold(True)
-                item.setFont(font)
+            item = QListWidgetItem()
+            self._fill(item, number, hit)
             self.list.addItem(item)
         self.list.blockSignals(False)
-        self.title.setText(
-            translate("SourcesPanel", "Sources ({n})").format(n=len(self._hits))
-            if self._hits
-            else translate("SourcesPanel", "Sources")
-        )
+        self._set_title()
         if self._hits:
             self.select(select or 1)
         else:
             self._show_detail(None)
 
+    def update_hits(self, hits: Sequence[Hit], question: str, cited: Sequence[int] = ()) -> None:
+        """Replace the list in place (the reranked order after the early one): each passage keeps its item, new ones
+        are added and dropped ones removed, and the selected passage stays selected where the reader had it."""
+        hits = tuple(hits)
+        if not self._hits or not hits:
+            self.show_hits(hits, question, cited)
+            return
+        if question == self._question and tuple(cited) == self._cited and _same_hits(hits, self._hits):
+            return  # streamed tokens re-send the same list many times a second
+        current = self.current_hit()
+        current_id = current.chunk.id if current is not None else None
+        old_item = self.list.currentItem()
+        offset = self.list.visualItemRect(old_item).top() if old_item is not None else None
+        items = {self.list.item(row).data(CHUNK_ROLE): self.list.item(row) for row in range(self.list.count())}
+        self._hits, self._question, self._cited = hits, question, tuple(cited)
+        self.list.blockSignals(True)
+        while self.list.count():
+            self.list.takeItem(0)
+        for number, hit in enumerate(hits, start=1):
+            item = items.pop(hit.chunk.id, None) or QListWidgetItem()
+            self._fill(item, number, hit)
+            self.list.addItem(item)
+        ids = [hit.chunk.id for hit in hits]
+        row = ids.index(current_id) if current_id in ids else 0
+        self.list.setCurrentRow(row)
+        self.list.blockSignals(False)
+        self._set_title()
+        if current_id not in ids:
+            self._chosen = None
+            self._show_detail(row + 1)
+            return
+        self._keep_in_place(self.list.item(row), offset)
+        self._show_labels(row + 1)  # same passage: its text (and the reader's place in it) stays
+
+    def _keep_in_place(self, item: QListWidgetItem, offset: int | None) -> None:
+        """Scroll so that the moved item sits where it sat before (at least in view)."""
+        self.list.doItemsLayout()
+        if offset is not None:
+            bar = self.list.verticalScrollBar()
+            bar.setValue(bar.value() + self.list.visualItemRect(item).top() - offset)
+        self.list.scrollToItem(item, QAbstractItemView.ScrollHint.EnsureVisible)
+
+    def _fill(self, item: QListWidgetItem, number: int, hit: Hit) -> None:
+        cited = number in self._cited
+        item.setText(hit_title(number, hit))
+        item.setToolTip(item_tooltip(hit, cited))
+        item.setData(HIT_ROLE, number)
+        item.setData(CHUNK_ROLE, hit.chunk.id)
+        if cited or item.font().bold():
+            font = QFont(item.font())
+            font.setBold(cited)
+            item.setFont(font)
+
+    def _set_title(self) -> None:
+        self.title.setText(
+            translate("SourcesPanel", "Sources ({n})").format(n=len(self._hits))
+            if self._hits
+            else translate("SourcesPanel", "Sources")
+        )
+
+    def set_ranking(self, words: str, tooltip: str = "") -> None:
+        """The line under the list: "Ranking…" while the reranker works, then its counts ("" hides it)."""
+        if words == self.ranking_label.text() and bool(words) == self.ranking_label.isVisibleTo(self):
+            return
+        self.ranking_label.setText(words)
+        self.ranking_label.setToolTip(tooltip)
+        self.ranking_label.setVisible(bool(words))
+        # The list may have lost a line to it: keep the selected passage in view.
+        self._listing.activate()
+        current = self.list.currentItem()
+        if current is not None:
+            self.list.scrollToItem(current, QAbstractItemView.ScrollHint.EnsureVisible)
+
+    @property
+    def chosen_id(self) -> str | None:
+        """The chunk id of the passage the person picked in this list (None when the panel chose)."""
+        return self._chosen
+
     def select(self, number: int) -> None:
         if 1 <= number <= len(self._hits):
-            self.list.setCurrentRow(number - 1)
+            self._selecting = True
+            try:
+                self.list.setCurrentRow(number - 1)
+            finally:
+                self._selecting = False
             self._show_detail(number)
 
     @property
@@ -201,10 +299,18 @@ class SourcesPanel(QWidget):
 
     def _on_row_changed(self, row: int) -> None:
         if 0 <= row < len(self._hits):
+            if not self._selecting:
+                self._chosen = self._hits[row].chunk.id
             self._show_detail(row + 1)
             self.hit_selected.emit(row + 1)
 
     def _show_detail(self, number: int | None) -> None:
+        hit = self._show_labels(number)
+        if hit is not None:
+            self.text.setHtml(highlight_html(reflow(hit.chunk.text), self._question, highlight_color()))
+
+    def _show_labels(self, number: int | None) -> Hit | None:
+        """Everything about the passage but its text; returns the passage."""
         hit = self._hits[number - 1] if number else None
         self.open_button.setEnabled(hit is not None)
         self.reveal_button.setEnabled(hit is not None)
@@ -215,7 +321,7 @@ class SourcesPanel(QWidget):
             )
             self.scores_label.setText("")
             self.text.clear()
-            return
+            return None
         chunk = hit.chunk
         self.path_label.setText(chunk.path)
         where = [translate("SourcesPanel", "Source [{n}]").format(n=number)]
@@ -225,7 +331,7 @@ class SourcesPanel(QWidget):
             where.append(chunk.heading)
         self.where_label.setText(" · ".join(where))
         self.scores_label.setText(scores(hit.scores))
-        self.text.setHtml(highlight_html(reflow(chunk.text), self._question, highlight_color()))
+        return hit
 
     # -- actions -----------------------------------------------------------------------------------
     def open_current(self) -> None:

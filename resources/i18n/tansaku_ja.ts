@@ -478,6 +478,33 @@ Data: {data}</source>
     </message>
 </context>
 <context>
+    <name>Ranking</name>
+    <message>
+        <source>Ranking…</source>
+        <translation>並べ替え中…</translation>
+    </message>
+    <message>
+        <source>{ranked} of {candidates} ranked by the reranker in {seconds} s; the rest keep keyword + meaning order</source>
+        <translation>リランカーが {candidates} 件中 {ranked} 件を {seconds} 秒で並べ替えました。残りはキーワードと意味による順位のままです</translation>
+    </message>
+    <message>
+        <source>Not ranked by the reranker: keyword + meaning order</source>
+        <translation>リランカーで並べ替えていません (キーワードと意味による順位)</translation>
+    </message>
+    <message>
+        <source>Shown in keyword + meaning order for now. The reranker is reading the passages to put the ones that answer the question first; the list reorders in place when it is done.</source>
+        <translation>いまはキーワードと意味による順位で表示しています。質問に答えている箇所が上に来るよう、リランカーが各箇所を読んでいます。終わるとこの一覧がその場で並べ替わります。</translation>
+    </message>
+    <message>
+        <source>The reranker reads passages in keyword + meaning order until its time is spent (set in Settings → Models). The ones it ranked come first; the others follow in keyword + meaning order.</source>
+        <translation>リランカーは、キーワードと意味による順位の高いものから、使える時間 (設定 → モデルで指定) がなくなるまで箇所を読みます。並べ替えた箇所が先に並び、残りはその後にキーワードと意味による順位で続きます。</translation>
+    </message>
+    <message>
+        <source>The question ended before the reranker finished, so the passages keep the order in which keyword and meaning search found them.</source>
+        <translation>リランカーが終わる前に質問が終了したため、各箇所はキーワードと意味による検索で見つかった順のままです。</translation>
+    </message>
+</context>
+<context>
     <name>Rendering</name>
     <message>
         <source>p. {page}</source>
@@ -561,6 +588,33 @@ Data: {data}</source>
     <message>
         <source>Exclusions…</source>
         <translation>除外設定…</translation>
+    </message>
+</context>
+<context>
+    <name>RerankBudget</name>
+    <message>
+        <source>The reranker reads the passages that keyword + meaning search found, best first, until this time is spent. The passages it did not reach keep their keyword + meaning order, below the ranked ones. More time gives a better order and a later answer; 0 means no limit.</source>
+        <translation>リランカーは、キーワードと意味による検索で見つかった箇所を順位の高いものから、この時間を使い切るまで読みます。読み切れなかった箇所は、並べ替えた箇所の下にキーワードと意味による順位のまま並びます。時間を長くすると順位はより的確になりますが、回答は遅くなります。0 にすると時間の制限はありません。</translation>
+    </message>
+    <message>
+        <source>spend up to </source>
+        <translation>最大 </translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <source>no time limit</source>
+        <translation>時間の制限なし</translation>
+    </message>
+    <message>
+        <source>Ranking on the CPU:</source>
+        <translation>CPU での並べ替え:</translation>
+    </message>
+    <message>
+        <source>Ranking on a GPU:</source>
+        <translation>GPU での並べ替え:</translation>
     </message>
 </context>
 <context>
