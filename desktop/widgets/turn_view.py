@@ -128,6 +128,10 @@ def star_tooltip() -> str:
 
 def footer_text(turn: Turn) -> str:
     if turn.mode == "pending":
+        if turn.hits:  # the early fused list is shown while the reranker orders it
+            return translate("TurnView", "Found {passages} · ranking them…").format(
+                passages=count(len(turn.hits), "passage")
+            )
         return translate("TurnView", "Searching your documents…")
     if turn.mode == "streaming":
         return translate("TurnView", "Found {passages} · writing the answer…").format(

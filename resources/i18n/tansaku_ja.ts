@@ -1109,6 +1109,10 @@ Cited by the answer (shown in bold; ★ in the chat)</source>
         <translation>★ は回答が引用している箇所です。[1] のような番号をクリックすると、出典パネルにその箇所とファイル、スコアが表示されます。</translation>
     </message>
     <message>
+        <source>Found {passages} · ranking them…</source>
+        <translation>{passages}が見つかりました · 並べ替え中…</translation>
+    </message>
+    <message>
         <source>Searching your documents…</source>
         <translation>ドキュメントを検索しています…</translation>
     </message>

@@ -104,6 +104,7 @@ def test_early_list_shows_ranking_then_reorders_in_place_keeping_the_picked_pass
     assert reranker.started.wait(10)
     assert sources.ranking_label.isVisible() and sources.ranking_label.text() == "Ranking…"
     assert chat.busy
+    assert window.chat_pane.turn_view(0).footer.text() == "Found 8 passages · ranking them…"
     early = _ids(window)
     items = {sources.list.item(row).data(CHUNK_ROLE): sources.list.item(row) for row in range(8)}
 
