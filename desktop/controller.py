@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal
@@ -132,25 +133,21 @@ class AppController(QObject):
         """Load the embedder (and the reranker when asked: the first-run download fetches both)."""
         state = "downloading" if self.models.state == "missing" else "loading"
         self._set_models(ModelsView(state, missing=self.models.missing))
-        self._load_handle = self.host.submit(
-            "load_models",
-            rerank=rerank,
-            on_done=self._on_models_loaded,
-            on_error=self._on_models_failed,
-            on_progress=self._on_models_progress,
-        )
+        self._submit_load(rerank, self._on_models_loaded, self._on_models_failed)
 
     def _load_reranker(self) -> None:
         check = self._reranker_check()
         downloading = check is not None and not check.available
         missing = (check,) if check is not None else ()
         self._set_models(replace(self.models, reranker="downloading" if downloading else "loading", missing=missing))
+        self._submit_load(True, self._on_reranker_loaded, self._on_reranker_failed)
+
+    def _submit_load(
+        self, rerank: bool, on_done: Callable[[dict], None], on_error: Callable[[JobFailure], None]
+    ) -> None:
+        """The engine thread's load_models job, cancellable through `cancel_models`, its progress shown alike."""
         self._load_handle = self.host.submit(
-            "load_models",
-            rerank=True,
-            on_done=self._on_reranker_loaded,
-            on_error=self._on_reranker_failed,
-            on_progress=self._on_models_progress,
+            "load_models", rerank=rerank, on_done=on_done, on_error=on_error, on_progress=self._on_models_progress
         )
 
     def cancel_models(self) -> None:

@@ -105,10 +105,7 @@ def banner_html(models: ModelsView, index: IndexSummary) -> str:
     if state == "downloading":
         if models.download is None:
             return translate("StateWords", "Starting the download…") + " " + hint
-        stage, done, total = models.download
-        return translate("StateWords", "Downloading <b>{model}</b>: {done} of {total}").format(
-            model=html.escape(model_name(stage)), done=size(done), total=size(total)
-        ) + (" " + hint)
+        return download_progress_html(models.download) + " " + hint
     if state == "loading":
         return translate("StateWords", "Loading the models…") + " " + hint
     if state == "closed":
@@ -124,6 +121,14 @@ def banner_html(models: ModelsView, index: IndexSummary) -> str:
     return ""
 
 
+def download_progress_html(download: tuple[str, int, int]) -> str:
+    """ "Downloading <model>: 120 MB of 1.2 GB", for the first-run download and the reranker's alike."""
+    stage, done, total = download
+    return translate("StateWords", "Downloading <b>{model}</b>: {done} of {total}").format(
+        model=html.escape(model_name(stage)), done=size(done), total=size(total)
+    )
+
+
 def reranker_banner_html(models: ModelsView) -> str:
     """With the embedder ready, what the reranker's state means for the results."""
     fused = translate("StateWords", "Results are ranked by keyword + meaning until then.")
@@ -135,10 +140,7 @@ def reranker_banner_html(models: ModelsView) -> str:
     if models.reranker == "downloading":
         if models.download is None:
             return translate("StateWords", "Starting the reranker's download…") + " " + fused
-        stage, done, total = models.download
-        return translate("StateWords", "Downloading <b>{model}</b>: {done} of {total}").format(
-            model=html.escape(model_name(stage)), done=size(done), total=size(total)
-        ) + (" " + fused)
+        return download_progress_html(models.download) + " " + fused
     if models.reranker == "failed":
         return translate(
             "StateWords", "<b>The reranker could not be loaded.</b> {message} Results are ranked by keyword + meaning."
