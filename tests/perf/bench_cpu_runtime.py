@@ -2,6 +2,7 @@
 
     python -m tests.perf.bench_cpu_runtime --part speed            # Qwen3-0.6B-shaped, ~512-token passages
     python -m tests.perf.bench_cpu_runtime --part quality          # all-MiniLM-L6-v2, Milvus dev + SciFact
+    python -m tests.perf.bench_cpu_runtime --part subset-quality   # the same, dense only, on corpus subsets
 
 Needs the optional extra (pip install 'tansaku[openvino]'). Speed: every runtime embeds the same ~512-token
 passages of the faq folder one per forward pass (as indexing on a CPU does), after its model is loaded (and
@@ -10,8 +11,9 @@ machine hits all, and the median tokens/s per runtime is reported with its ratio
 min/mean cosine is to torch fp32 on the same passages. Static int8 is calibrated on other passages of the folder
 (the first half; measured passages come from the second). Quality: the quality harness (tests/quality/harness.py)
 indexes each corpus through an Engine per runtime and scores dense and hybrid retrieval (no reranker).
-Conversions are cached in tests/perf/.cache/openvino-runtime (as the app caches them in its data folder); delete
-it to time a conversion again.
+Conversions are cached in tests/perf/.cache/models/openvino (as the app caches them in its data folder); delete it
+to time a conversion again. What "auto" runs depends on the CPU (int8 with VNNI, bf16 with bf16 hardware, else fp32):
+the table says which.
 """
 
 from __future__ import annotations
@@ -215,7 +217,7 @@ def subset_quality(args: argparse.Namespace) -> None:
     print("| corpus | runtime | passages | hit@1 | hit@5 | hit@10 | MRR@10 | nDCG@10 | min cos | embed s |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |", flush=True)
     for corpus_name in args.corpora:
-        corpus = load_corpus(corpus_name, work, None)
+        corpus = load_corpus(corpus_name, work, args.limit_queries)
         reference: np.ndarray | None = None
         for rt in wanted:
             e = Embedder(str(model), cache_dir=cache, device="cpu", cpu_fast_path=rt.fast_path, cpu_runtime=rt.runtime)
@@ -256,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--speed-runtimes", nargs="*", default=[], help="labels to run (default: all)")
     p.add_argument("--quality-runtimes", nargs="*", default=[], help="labels to run (default: all)")
     p.add_argument("--subset-files", type=int, default=150, help="subset-quality: files per corpus")
+    p.add_argument("--limit-queries", type=int, help="subset-quality: the first N questions of each set")
     p.add_argument("--window", type=int, default=200, help="subset-quality: passage length in tokens")
     args = p.parse_args(argv)
     if args.part in ("speed", "both"):
