@@ -150,7 +150,25 @@ class Engine:
             batch_size=c.embed_batch_size,
             query_task=c.query_task,
             cpu_fast_path=c.cpu_fast_path,
+            cpu_runtime=c.cpu_runtime,
+            calibration=self._calibration_texts,
         )
+
+    def _calibration_texts(self, n: int) -> list[str]:
+        """Static int8 calibration for the OpenVINO runtime: up to n of the user's stored chunks (from the first 4n
+        in the store), or the bundled samples before there are enough."""
+        from itertools import islice
+
+        from engine.models.runtime_choice import calibration_sample
+
+        stored: list[str] = []
+        try:
+            store = self.store(need_model=False)
+            if store is not None:
+                stored = [chunk.text for chunk in islice(store.iter_chunks(), 4 * n)]
+        except Exception:  # an unreadable store only means the bundled samples calibrate
+            stored = []
+        return calibration_sample(stored, n)
 
     @property
     def embedder(self):
@@ -197,6 +215,11 @@ class Engine:
         for model in wanted:
             report = (lambda done, total, m=model: on_progress(m, done, total)) if on_progress else None
             resolve_model(model, cache_dir=self.config.models_dir, on_progress=report, cancel=cancel)
+        if self._embedder is None:
+            self._embedder = self._make_embedder(self.config.embed_model, self.config.dims)
+        # The OpenVINO runtime converts on its first load: report it as a step of its own, cancellable.
+        convert = (lambda done, total: on_progress("OpenVINO conversion", done, total)) if on_progress else None
+        self._embedder.load(cancel=cancel, on_convert=convert)
         _ = self.embedder
         if len(wanted) > 1:
             _ = self.reranker
@@ -213,6 +236,9 @@ class Engine:
             "reranker": state(self._reranker),
             "device": getattr(emb, "device", None) or self.config.device,
             "fast_path": getattr(emb, "fast_path", None),
+            # torch or openvino on a CPU, and why OpenVINO fell back to torch when it was asked for
+            "cpu_runtime": getattr(getattr(emb, "runtime", None), "runtime", None),
+            "cpu_runtime_note": getattr(getattr(emb, "runtime", None), "note", ""),
             "embed_model": self.config.embed_model,
             "rerank_model": self.config.rerank_model,
             "dims": self.known_dims(),

@@ -21,6 +21,7 @@ from engine.models.device import (
     torch_dtype_for,
 )
 from engine.models.model_files import ProgressCallback, hidden_size, resolve_model
+from engine.models.runtime_choice import CalibrationSource, RuntimeStatus, bundled_calibration, choose_cpu_runtime
 
 
 def query_prompt(task: str) -> str:
@@ -77,6 +78,8 @@ class Embedder:
         batch_size: int = 16,
         query_task: str = DEFAULT_TASK,
         cpu_fast_path: str = "auto",
+        cpu_runtime: str = "auto",
+        calibration: CalibrationSource | None = None,
     ) -> None:
         if dims is not None and dims < 1:
             raise ConfigError(f"Embedding dims must be positive, got {dims}.")
@@ -90,6 +93,9 @@ class Embedder:
         self._batch_size = batch_size
         self._query_task = query_task or DEFAULT_TASK
         self._requested_fast_path = cpu_fast_path
+        self._requested_runtime = choose_cpu_runtime(cpu_runtime)  # validates the name now, not at load
+        self._calibration = calibration
+        self._runtime: RuntimeStatus | None = None
         self._lock = threading.Lock()
         self._st: Any = None
         self._full_dim: int | None = None
@@ -117,6 +123,12 @@ class Embedder:
         return self._fast_path or ""
 
     @property
+    def runtime(self) -> RuntimeStatus | None:
+        """On a CPU after load: the runtime the model runs on ('torch' or 'openvino'), and why a requested OpenVINO
+        runtime fell back to torch (its `note`); None before load and on GPUs."""
+        return self._runtime
+
+    @property
     def dimension(self) -> int:
         """Output dimension after Matryoshka truncation; loads the model when dims is not set explicitly."""
         if self._dims is not None and self._st is None:
@@ -126,8 +138,17 @@ class Embedder:
         return min(self._dims or self._full_dim, self._full_dim)
 
     # --- loading ---------------------------------------------------------------------------------------------------
-    def load(self, on_progress: ProgressCallback | None = None, cancel: CancelToken | None = None) -> None:
-        """Resolve (maybe download) the model and load it; safe to call again."""
+    def load(
+        self,
+        on_progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+        on_convert: ProgressCallback | None = None,
+    ) -> None:
+        """Resolve (maybe download) the model and load it; safe to call again.
+
+        With the OpenVINO CPU runtime the first load converts the model (minutes; `on_convert(step, steps)`, and
+        `cancel` is checked between steps); a cancel raises Cancelled and leaves nothing loaded or cached.
+        """
         with self._lock:
             if self._st is not None:
                 return
@@ -140,12 +161,40 @@ class Embedder:
                 raise ConfigError(
                     f"Embedding dims {self._dims} exceed the model's dimension {full_dim} ({self._model_name})."
                 )
+            runtime = None
             if device == "cpu":
-                fast_path = apply_cpu_fast_path(st, fast_path)  # never raises: a patch that fails leaves stock code
+                runtime = self._cpu_runtime(st, path, fast_path, on_convert, cancel)
+                if runtime.runtime == "openvino":
+                    fast_path = runtime.precision
+                else:
+                    fast_path = apply_cpu_fast_path(st, fast_path)  # never raises: a patch that fails leaves stock code
             else:
                 note_not_on_cpu(device)
+            self._runtime = runtime
             self._st, self._full_dim, self._device, self._fast_path = st, full_dim, device, fast_path
             self._tokenizer = st.tokenizer
+
+    def _cpu_runtime(
+        self,
+        st: Any,
+        path: Path,
+        fast_path: str,
+        on_convert: ProgressCallback | None,
+        cancel: CancelToken | None,
+    ) -> RuntimeStatus:
+        if self._requested_runtime != "openvino":
+            return RuntimeStatus("torch", fast_path)
+        from engine.models.openvino_runtime import try_install
+
+        return try_install(
+            st,
+            path,
+            fast_path,
+            self._cache_dir / "openvino",
+            calibration=self._calibration or bundled_calibration,
+            on_progress=on_convert,
+            cancel=cancel,
+        )
 
     def _load_sentence_transformer(self, path: Path, device: str, fast_path: str) -> Any:
         try:

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUTPUT = ROOT / "resources" / "packaging" / "constraints.txt"
 TORCH = "2.13.0"  # the version the README's commands and .ci/run pin
-EXTRAS = "test,packaging"
+EXTRAS = "test,packaging,openvino"
 # A local version label names one build of a release (torch's "+cpu" wheels on the build machines); the constraint
 # keeps the release only, so the same file fits the PyPI build of that release elsewhere.
 PLATFORM_PROBE = """\
