@@ -32,6 +32,8 @@ class ModelsView:
     message: str = ""
     device: str = ""
     fast_path: str | None = None
+    cpu_runtime: str | None = None  # 'openvino' or 'torch' on a CPU (None before load and on GPUs)
+    cpu_runtime_note: str = ""  # why a requested OpenVINO runtime fell back to torch
     missing: tuple[ModelCheck, ...] = ()
     download: tuple[str, int, int] | None = None
     cancelled: bool = False  # the message says a download was cancelled
@@ -165,7 +167,13 @@ class AppController(QObject):
         self._load_handle = None
         # Before the libraries' index jobs that _set_models queues: their first run would pay for these imports.
         self.host.submit("warm_up", on_error=lambda failure: log.warning("Warm-up failed: %s", failure.message))
-        view = ModelsView("ready", device=str(state.get("device") or ""), fast_path=state.get("fast_path"))
+        view = ModelsView(
+            "ready",
+            device=str(state.get("device") or ""),
+            fast_path=state.get("fast_path"),
+            cpu_runtime=state.get("cpu_runtime"),
+            cpu_runtime_note=str(state.get("cpu_runtime_note") or ""),
+        )
         check = self._reranker_check()
         if not self.config.rerank:
             view = replace(view, reranker="off")

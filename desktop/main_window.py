@@ -23,7 +23,7 @@ from desktop.controller import AppController, ModelsView
 from desktop.i18n import translate
 from desktop.ranking import Ranking, ranking_tooltip, ranking_words
 from desktop.resources import app_icon, icon, samples_dir
-from desktop.state_words import IndexSummary, models_label, summarise
+from desktop.state_words import IndexSummary, device_tooltip, device_words, models_label, summarise
 from desktop.widgets.chat_pane import ChatPane
 from desktop.widgets.history_list import HistoryList
 from desktop.widgets.library_panel import LibraryPanel
@@ -297,10 +297,8 @@ class MainWindow(DialogsMixin, QMainWindow):
         self.model_banner.set_view(view, index)
         self.models_label.setText(models_label(view, index))
         if view.device:
-            fast = f" ({view.fast_path})" if view.fast_path else ""
-            # before the models load, the device is the setting, "auto"
-            device = translate("MainWindow", "AUTO") if view.device == "auto" else view.device.upper()
-            self.device_label.setText(translate("MainWindow", "Device: {device}").format(device=device + fast))
+            self.device_label.setText(device_words(view))
+            self.device_label.setToolTip(device_tooltip(view))
         self.models_label.setToolTip(
             translate("MainWindow", "Embedding: {embedder}\nReranker: {reranker}").format(
                 embedder=model_name(self.controller.config.embed_model),

@@ -243,3 +243,25 @@ def answer_note(plan: AskPlan, found: int) -> str:
     if plan.indexing:
         parts.append(translate("StateWords", "Indexing is still running: results cover the files read so far."))
     return " ".join(parts)
+
+
+def device_words(view: ModelsView) -> str:
+    """ "Device: CPU (int8)", "Device: CPU (OpenVINO int8)": where and how the embedder runs, for the status bar."""
+    # before the models load, the device is the setting, "auto"
+    device = translate("StateWords", "AUTO") if view.device == "auto" else view.device.upper()
+    precision = view.fast_path or ""
+    if view.cpu_runtime == "openvino":
+        precision = f"OpenVINO {precision}".strip()
+    shown = f"{device} ({precision})" if precision else device
+    return translate("StateWords", "Device: {device}").format(device=shown)
+
+
+def device_tooltip(view: ModelsView) -> str:
+    """Why the embedder is not on the OpenVINO runtime the settings asked for (empty when nothing to say)."""
+    if not view.cpu_runtime_note:
+        return ""
+    return (
+        translate("StateWords", "OpenVINO could not be used, so embedding runs on PyTorch (see Settings → Models).")
+        + "\n"
+        + view.cpu_runtime_note
+    )

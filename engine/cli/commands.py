@@ -60,6 +60,12 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default=None)
     g.add_argument("--dims", type=int, help="embedding dimensions (Matryoshka truncation)")
     g.add_argument("--cpu-fast-path", choices=("auto", "bf16", "int8", "fp32"), default=None)
+    g.add_argument(
+        "--cpu-runtime",
+        choices=("auto", "torch", "openvino"),
+        default=None,
+        help="what runs the embedder on a CPU (auto: torch; openvino needs the 'openvino' extra and converts once)",
+    )
 
 
 def _search_opts(p: argparse.ArgumentParser) -> None:
@@ -168,7 +174,7 @@ def config_from_args(args: argparse.Namespace) -> EngineConfig:
         changes["store_uri"] = args.store
     if args.token:  # else the engine reads TANSAKU_STORE_TOKEN or the OS keyring when it connects
         changes["store_token"] = args.token
-    for name in ("device", "cpu_fast_path", "rerank_model", "llm_model"):
+    for name in ("device", "cpu_fast_path", "cpu_runtime", "rerank_model", "llm_model"):
         value = getattr(args, name, None)
         if value:
             changes[name] = value

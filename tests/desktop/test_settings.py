@@ -59,6 +59,8 @@ def test_dialog_maps_fields_and_never_writes_secrets_to_qsettings(qtbot, tmp_pat
     dialog.embed_model.setCurrentText("Qwen/Qwen3-Embedding-4B")
     dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
     dialog.cpu_precision.setCurrentIndex(dialog.cpu_precision.findData("fp32"))
+    assert dialog.cpu_runtime.currentData() == "auto"
+    dialog.cpu_runtime.setCurrentIndex(dialog.cpu_runtime.findData("openvino"))
     dialog.dims.setValue(512)
     dialog.top_n.setValue(3)
     dialog.store_uri.setText("http://milvus.example:19530")
@@ -67,7 +69,7 @@ def test_dialog_maps_fields_and_never_writes_secrets_to_qsettings(qtbot, tmp_pat
     result = dialog.config()
     assert result.llm_base_url == "http://127.0.0.1:8080/v1" and result.llm_model == "local-model"
     assert result.embed_model == "Qwen/Qwen3-Embedding-4B" and result.device == "cpu"
-    assert result.cpu_fast_path == "fp32"
+    assert result.cpu_fast_path == "fp32" and result.cpu_runtime == "openvino"
     assert result.dims == 512 and result.top_n == 3
     assert result.store_uri == "http://milvus.example:19530" and result.store_token == "root:Milvus-secret"
     assert result.excludes == ("*.log", "build/")
