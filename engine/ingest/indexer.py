@@ -30,6 +30,7 @@ from engine.ingest.approx_tokens import ApproxTokenCounter
 from engine.ingest.chunking import TokenCounter, chunk_document
 from engine.ingest.loaders import is_supported, load_document
 from engine.ingest.manifest import UNKNOWN_SIZE, Manifest
+from engine.ingest.stage_clock import StageClock
 from engine.ingest.walker import walk_files
 from engine.types import Chunk, FileOutcome, IndexReport, Progress
 
@@ -85,6 +86,7 @@ class _Run:
     failed: int = 0
     removed: int = 0
     current: str = ""
+    clock: StageClock = field(default_factory=StageClock)
 
     def progress(self, phase: str) -> Progress:
         return Progress(
@@ -113,6 +115,7 @@ class _Run:
             elapsed_s=time.monotonic() - self.started,
             cancelled=cancelled,
             files_awaiting_embedding=awaiting,
+            stages=self.clock.snapshot(),
         )
 
 
@@ -309,7 +312,11 @@ class Indexer:
         reason = "; ".join(doc.notes)
         return _Loaded(replace(pending, status="indexed", reason=reason, sha256=sha, chunks=len(chunks)), chunks)
 
-    def _loaded_stream(self, todo: list[FileOutcome], cancel: CancelToken) -> Iterator[_Loaded]:
+    def _timed_load(self, pending: FileOutcome, counter, clock: StageClock) -> _Loaded:
+        with clock.time("read"):
+            return self._load(pending, counter)
+
+    def _loaded_stream(self, todo: list[FileOutcome], run: _Run, cancel: CancelToken) -> Iterator[_Loaded]:
         """Yield loaded files in order, loading up to PREFETCH_FILES ahead on worker threads."""
         counter = self.embedder.token_counter() if self.embedder is not None else ApproxTokenCounter()
         pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="tansaku-load")
@@ -318,7 +325,7 @@ class Indexer:
             index = 0
             while index < len(todo) or futures:
                 while index < len(todo) and len(futures) < PREFETCH_FILES:
-                    futures.append((todo[index], pool.submit(self._load, todo[index], counter)))
+                    futures.append((todo[index], pool.submit(self._timed_load, todo[index], counter, run.clock)))
                     index += 1
                 pending, future = futures.pop(0)
                 cancel.raise_if_cancelled()
@@ -338,7 +345,7 @@ class Indexer:
     # -- phase 1: store text ------------------------------------------------------------------
     def _process(self, todo: list[FileOutcome], run: _Run, cancel: CancelToken, notify: ProgressFn) -> None:
         group: list[_Loaded] = []
-        for loaded in self._loaded_stream(todo, cancel):
+        for loaded in self._loaded_stream(todo, run, cancel):
             run.current = loaded.outcome.path
             if loaded.outcome.status == "indexed":
                 group.append(loaded)
@@ -372,34 +379,40 @@ class Indexer:
 
     def _store_text(self, group: list[_Loaded], run: _Run) -> None:
         """Replace the group's chunks with text-only rows: searchable by BM25 from now on."""
-        self.manifest.put_many(self.collection, (replace(g.outcome, status="pending", chunks=0) for g in group))
-        for loaded in group:
-            self.store.delete_file(loaded.outcome.path)
-        self.store.insert_chunks([c for g in group for c in g.chunks], None)
-        self.store.flush()
-        self.manifest.put_many(self.collection, (replace(g.outcome, status="embedding") for g in group))
+        with run.clock.time("manifest"):
+            self.manifest.put_many(self.collection, (replace(g.outcome, status="pending", chunks=0) for g in group))
+        with run.clock.time("text_store"):
+            for loaded in group:
+                self.store.delete_file(loaded.outcome.path)
+            self.store.insert_chunks([c for g in group for c in g.chunks], None)
+            self.store.flush()
+        with run.clock.time("manifest"):
+            self.manifest.put_many(self.collection, (replace(g.outcome, status="embedding") for g in group))
         if self.embedder is None:  # nothing more happens to them in this run
             run.files_done += len(group)
 
     # -- phase 2: embed -----------------------------------------------------------------------
     def _embed_pending(self, run: _Run, cancel: CancelToken, notify: ProgressFn) -> None:
         """Embed every row of the library that has no vector yet; files turn `indexed` as their last row lands."""
-        ids = sorted(self.store.unembedded_ids(run.library))
-        files = {
-            path: o for path, o in self.manifest.files(self.collection, run.library).items() if o.status == "embedding"
-        }
+        with run.clock.time("text_store"):
+            ids = sorted(self.store.unembedded_ids(run.library))
+        with run.clock.time("manifest"):
+            files = self.manifest.files(self.collection, run.library)
+        files = {path: o for path, o in files.items() if o.status == "embedding"}
         run.chunks_total = len(ids)
         run.files_total = run.files_done + len(files)
         left: dict[str, int] = {}
         window = max(GROUP_CHUNKS, 4 * self.config.embed_batch_size)
         for start in range(0, len(ids), window):
             cancel.raise_if_cancelled()
-            chunks = self.store.chunks_by_ids(ids[start : start + window])
+            with run.clock.time("text_store"):
+                chunks = self.store.chunks_by_ids(ids[start : start + window])
             for chunk in chunks:
                 left[chunk.path] = left.get(chunk.path, 0) + 1
             self._embed_window(chunks, left, files, run, cancel, notify)
         self._finish_files(files, left, run, final=True)
-        self.store.flush(force=True)
+        with run.clock.time("vector_store"):
+            self.store.flush(force=True)
 
     def _embed_window(
         self,
@@ -417,9 +430,11 @@ class Indexer:
             cancel.raise_if_cancelled()
             batch = order[start : start + step]
             run.current = chunks[batch[-1]].path
-            vectors = self.embedder.embed_documents([texts[i] for i in batch], cancel=cancel)
-            self.store.set_vectors([chunks[i].id for i in batch], vectors)
-            self.store.flush()
+            with run.clock.time("embed"):
+                vectors = self.embedder.embed_documents([texts[i] for i in batch], cancel=cancel)
+            with run.clock.time("vector_store"):
+                self.store.set_vectors([chunks[i].id for i in batch], vectors)
+                self.store.flush()
             run.chunks += len(batch)
             run.tokens += sum(self._count(chunks[i].text) for i in batch)
             for i in batch:
@@ -442,7 +457,8 @@ class Indexer:
             outcomes.extend(replace(o, status="indexed") for o in files.values())
             files.clear()
         if outcomes:
-            self.manifest.put_many(self.collection, outcomes)
+            with run.clock.time("manifest"):
+                self.manifest.put_many(self.collection, outcomes)
             run.indexed += len(outcomes)
             run.files_done += len(outcomes)
 
