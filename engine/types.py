@@ -177,6 +177,8 @@ class IndexReport:
     # why that model did not run ("" when it did).
     files_awaiting_embedding: int = 0
     embedder_unavailable: str = ""
+    # Wall seconds per stage (engine/ingest/stage_clock.py): read, text_store, embed, vector_store, manifest.
+    stages: tuple[tuple[str, float], ...] = ()
 
 
 def shown_status(status: str) -> str:

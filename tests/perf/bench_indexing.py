@@ -7,6 +7,10 @@ Both pipelines index the same Markdown files into their own fresh Milvus Lite fo
 model is loaded and warmed up; with --repeats N their runs alternate (tutorial, engine, tutorial, ...) so that a
 slow spell of a shared machine hits both, and the ratio is taken per pair and its median reported. Throughput = the files' tokens (their full text, counted once with the model's
 tokenizer, no special tokens) / wall time, so both are counted the same way whatever their chunking does.
+Per engine run it also prints where the wall time went: each indexing stage's seconds and share of wall (read+parse+chunk
+summed over loader threads, text store, embed, vector store/flush, manifest; overlapping stages add up to more than
+100 %), the share of the two cores this process left idle (os.times) and the machine's idle share (/proc/stat: other
+processes on a shared machine count as busy).
 The engine: Engine.index_library (heading-aware 512-token chunks, one passage per forward pass on a CPU, fast path
 "auto": int8 with per-token scales on CPUs with VNNI). The tutorial: split on "# ", one fp32 `encode([text])` per chunk, one insert at the end.
 """
@@ -86,6 +90,42 @@ def fast_path_cosines(model: Path, run: TutorialRun, fast_path: str, sample: int
     return embedder.fast_path, np.sum(ours * ref, axis=1)
 
 
+@dataclass(frozen=True)
+class CpuSample:
+    """Process CPU seconds (os.times) and the machine's (idle, total) jiffies (/proc/stat) at one moment."""
+
+    process_s: float
+    idle: int
+    total: int
+
+    @classmethod
+    def now(cls) -> CpuSample:
+        t = os.times()
+        idle = total = 0
+        try:
+            with open("/proc/stat", encoding="ascii") as f:
+                fields = [int(x) for x in f.readline().split()[1:]]
+            idle, total = fields[3] + fields[4], sum(fields[:8])  # idle + iowait; user..steal
+        except (OSError, ValueError, IndexError):
+            pass  # not Linux: the machine's share is left out
+        return cls(t.user + t.system, idle, total)
+
+
+def breakdown(stages: tuple[tuple[str, float], ...], wall: float, before: CpuSample, after: CpuSample) -> str:
+    """One line: each stage's seconds and share of wall, and the idle shares of this process's cores and the machine."""
+    cores = os.cpu_count() or 1
+    parts = [f"{name} {s:.2f} s ({100 * s / wall:.0f} %)" for name, s in stages]
+    process_idle = 1 - (after.process_s - before.process_s) / (wall * cores)
+    line = (
+        f"wall {wall:.2f} s: "
+        + ", ".join(parts)
+        + f"; CPU idle (this process, {cores} cores) {100 * process_idle:.0f} %"
+    )
+    if after.total > before.total:
+        line += f", machine idle {100 * (after.idle - before.idle) / (after.total - before.total):.0f} %"
+    return line
+
+
 def engine_pipeline(
     model: Path, source: Path, fast_path: str, batch_size: int, stats: dict[str, object]
 ) -> Callable[[Path], float]:
@@ -98,10 +138,14 @@ def engine_pipeline(
         with Engine(config) as engine:
             engine.load_models(rerank=False)  # model loading is not indexing: both pipelines load before the clock
             engine.embedder.embed_documents(["warm up"])
+            cpu = CpuSample.now()
             started = time.perf_counter()
             report = engine.index_library(source)
             seconds = time.perf_counter() - started
             stats.update(chunks=report.chunks_embedded, tokens=report.tokens_embedded, fast=engine.embedder.fast_path)
+            lines = stats.setdefault("breakdowns", [])
+            assert isinstance(lines, list)
+            lines.append(breakdown(report.stages, seconds, cpu, CpuSample.now()))
         gc.collect()
         return seconds
 
@@ -174,6 +218,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"ratio engine/tutorial per pair: {', '.join(f'{r:.2f}' for r in ratios)}")
     print(f"ratio engine/tutorial: median {statistics.median(ratios):.2f}x (goal >= 2.5)")
+    print("engine stages per run (stages overlap when they run at once):")
+    for i, line in enumerate(stats.get("breakdowns", []), 1):  # type: ignore[arg-type]
+        print(f"  run {i}: {line}")
     if not args.no_cosine:
         label, cos = fast_path_cosines(model, tutorial, args.fast_path)
         print(
