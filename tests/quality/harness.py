@@ -97,7 +97,10 @@ def index_corpus(
             log(f"  {p.phase}: {p.files_done}/{p.files_total} files, {p.chunks_done} chunks, {p.elapsed_s:.0f} s")
 
     started = time.perf_counter()
-    report = engine.index_library(corpus.folder, on_progress=on_progress, cancel=cancel)
+    # Text only: no embedding at all (the pipeline would otherwise embed beside the text being stored, slowing it).
+    report = engine.index_library(
+        corpus.folder, on_progress=on_progress, cancel=cancel, embed=False if text_only else None
+    )
     seconds = time.perf_counter() - started
     if report.files_failed:
         raise RuntimeError(f"{report.files_failed} files failed to index: {engine.report(statuses=['failed'])[:3]}")
