@@ -220,6 +220,7 @@ class Engine:
         # The OpenVINO runtime converts on its first load: report it as a step of its own, cancellable.
         convert = (lambda done, total: on_progress("OpenVINO conversion", done, total)) if on_progress else None
         self._embedder.load(cancel=cancel, on_convert=convert)
+        self._remember_dims(self._embedder.dimension)  # what `embedder` does on its own loads: no model, no dims
         _ = self.embedder
         if len(wanted) > 1:
             _ = self.reranker
