@@ -162,7 +162,7 @@ class ChatController(QObject):
             token=self._token,
             on_done=partial(self._on_hits, index),
             on_error=partial(self._on_failed, index),
-            on_progress=partial(self._on_fused, index),
+            on_progress=partial(self._on_early, index),
             **search_kwargs,
         )
         self._search_handle = handle
@@ -187,8 +187,9 @@ class ChatController(QObject):
         turns[index] = turn
         self._chat = replace(self._chat, turns=tuple(turns))
 
-    def _on_fused(self, index: int, early: object) -> None:
-        """The fused list, before the reranker orders it: shown at once, marked as still ranking."""
+    def _on_early(self, index: int, early: object) -> None:
+        """An early list (the keyword matches, then the fused list, before the reranker orders it): shown at once,
+        marked as still being ranked."""
         if not isinstance(early, SearchResult) or index != self._turn_index or self._search_handle is None:
             return
         self._ranking[index] = Ranking.early(early)

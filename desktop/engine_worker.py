@@ -11,7 +11,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from PySide6.QtCore import QObject, Signal, Slot
@@ -87,11 +87,14 @@ class EngineSnapshot:
 
 @dataclass(frozen=True)
 class SearchResult:
-    """A search job's hits in rank order, and how they were ranked (engine.SearchHits as an immutable payload).
+    """A search job's hits in rank order, and how they were ranked (engine.SearchHits as an immutable payload: the
+    fields after `hits` are SearchHits' own, with the same names and meanings, and travel both ways unchanged).
 
     rerank_unavailable: why the reranker did not order them although it was asked to ("" when it did or was off).
     reranked_count of rerank_candidates were scored by the reranker in rerank_seconds (its time budget may stop it
-    early: the rest keep their fused order). rerank_pending: the early, fused list sent while the reranker works.
+    early: the rest keep their fused order). rerank_pending: an early list sent while the reranker works;
+    early_stage: "keywords" or "fused" for an early list. rerank_left_out_s: the expected seconds of the first
+    candidate the budget (rerank_budget_s) could not fit.
     """
 
     hits: tuple[Hit, ...]
@@ -102,20 +105,15 @@ class SearchResult:
     rerank_seconds: float = 0.0
     rerank_pending: bool = False
     dense_unavailable: str = ""
+    early_stage: str = ""
+    rerank_budget_s: float = 0.0
+    rerank_left_out_s: float = 0.0
 
     @classmethod
     def of(cls, found: Any) -> SearchResult:
         """From Engine.search's SearchHits (a plain list of hits, from a stand-in engine, carries no counts)."""
-        return cls(
-            tuple(found),
-            reranked=bool(getattr(found, "reranked", False)),
-            rerank_unavailable=str(getattr(found, "rerank_unavailable", "")),
-            reranked_count=int(getattr(found, "reranked_count", 0)),
-            rerank_candidates=int(getattr(found, "rerank_candidates", 0)),
-            rerank_seconds=float(getattr(found, "rerank_seconds", 0.0)),
-            rerank_pending=bool(getattr(found, "rerank_pending", False)),
-            dense_unavailable=str(getattr(found, "dense_unavailable", "")),
-        )
+        counts: dict[str, Any] = {f.name: getattr(found, f.name, f.default) for f in fields(cls) if f.name != "hits"}
+        return cls(tuple(found), **counts)
 
     @property
     def partly_reranked(self) -> bool:
@@ -124,15 +122,7 @@ class SearchResult:
 
     def search_hits(self) -> SearchHits:
         """Back to engine.SearchHits for the answer job: the answer policy reads the counts (a partial rerank)."""
-        return SearchHits(
-            self.hits,
-            reranked=self.reranked,
-            rerank_unavailable=self.rerank_unavailable,
-            dense_unavailable=self.dense_unavailable,
-            reranked_count=self.reranked_count,
-            rerank_candidates=self.rerank_candidates,
-            rerank_seconds=self.rerank_seconds,
-        )
+        return SearchHits(self.hits, **{f.name: getattr(self, f.name) for f in fields(self) if f.name != "hits"})
 
 
 @dataclass(frozen=True)
@@ -365,12 +355,14 @@ class EngineWorker(QObject):
     def _job_search(self, job: Job) -> SearchResult:
         question = job.args[0]
 
-        def on_fused(early: Any) -> None:
-            # Progressive results: the fused list reaches the window now; the reranked one follows as the result.
+        def on_early(early: Any) -> None:
+            # Progressive results: the keyword matches, then the fused list reach the window now; the reranked one
+            # follows as the result.
             _pick_snippets(question, early)
             self.progress.emit(job.id, SearchResult.of(early))
 
-        found = self._box.require().search(*job.args, cancel=job.token, on_fused=on_fused, **dict(job.kwargs))
+        engine = self._box.require()
+        found = engine.search(*job.args, cancel=job.token, on_keywords=on_early, on_fused=on_early, **dict(job.kwargs))
         _pick_snippets(question, found)
         return SearchResult.of(found)
 

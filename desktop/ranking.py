@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from desktop.engine_worker import SearchResult
 from desktop.i18n import translate
 
+KEYWORDS = "keywords"  # the keyword matches are shown; the search by meaning (and the reranker) still at work
 RANKING = "ranking"  # the fused list is shown; the reranker is still at work
 PARTIAL = "partial"  # the reranker's time budget ran out before it reached every candidate
+SKIPPED = "skipped"  # the budget could not fit two candidates at the reranker's measured speed: none was ranked
 UNRANKED = "unranked"  # stopped (or failed) while the reranker worked: the fused order stays
+KEYWORDS_ONLY = "keywords_only"  # stopped before the search by meaning: the keyword matches stay
 
 
 @dataclass(frozen=True)
@@ -20,30 +23,46 @@ class Ranking:
     ranked: int = 0
     candidates: int = 0
     seconds: float = 0.0
+    budget: float = 0.0  # SKIPPED: the budget, and `seconds` the expected time of one candidate
 
     @classmethod
     def early(cls, found: SearchResult) -> Ranking:
-        return cls(RANKING, 0, found.rerank_candidates)
+        state = KEYWORDS if found.early_stage == "keywords" else RANKING
+        return cls(state, 0, found.rerank_candidates)
 
     @classmethod
     def final(cls, found: SearchResult) -> Ranking:
+        if found.reranked and found.reranked_count == 0 and found.rerank_left_out_s > 0:
+            return cls(SKIPPED, 0, found.rerank_candidates, found.rerank_left_out_s, found.rerank_budget_s)
         if found.partly_reranked:
             return cls(PARTIAL, found.reranked_count, found.rerank_candidates, found.rerank_seconds)
         return cls()
 
     def stopped(self) -> Ranking:
-        """The turn ended before the reranked list came: the early list stays, in fused order."""
+        """The turn ended before the final list came: the early list stays, in its own order."""
+        if self.state == KEYWORDS:
+            return Ranking(KEYWORDS_ONLY, 0, self.candidates)
         return Ranking(UNRANKED, 0, self.candidates) if self.state == RANKING else self
 
     @property
     def pending(self) -> bool:
-        return self.state == RANKING
+        return self.state in (KEYWORDS, RANKING)
 
 
 def ranking_words(ranking: Ranking) -> str:
     """One short line above the sources; "" when there is nothing worth saying."""
+    if ranking.state == KEYWORDS:
+        return translate("Ranking", "Keyword matches so far · searching by meaning…")
     if ranking.state == RANKING:
         return translate("Ranking", "Ranking…")
+    if ranking.state == SKIPPED:
+        return translate(
+            "Ranking",
+            "Not ranked by the reranker: it needs about {seconds} s a passage on this computer, and the {budget} s "
+            "set in Settings → Models fits fewer than two. Keyword + meaning order.",
+        ).format(seconds=f"{ranking.seconds:.1f}", budget=f"{ranking.budget:g}")
+    if ranking.state == KEYWORDS_ONLY:
+        return translate("Ranking", "Stopped before the search by meaning: keyword matches only")
     if ranking.state == PARTIAL:
         return translate(
             "Ranking",
@@ -55,6 +74,25 @@ def ranking_words(ranking: Ranking) -> str:
 
 
 def ranking_tooltip(ranking: Ranking) -> str:
+    if ranking.state == KEYWORDS:
+        return translate(
+            "Ranking",
+            "These passages contain words of the question. The search by meaning is still running; the list "
+            "reorders in place when it is done.",
+        )
+    if ranking.state == SKIPPED:
+        return translate(
+            "Ranking",
+            "The reranker reads each passage in full, which takes this computer longer than the time set for it. "
+            "Ranking a single passage could not change the order, so none was ranked and the answer came sooner. "
+            "Raise the time in Settings → Models to have the best candidates ranked.",
+        )
+    if ranking.state == KEYWORDS_ONLY:
+        return translate(
+            "Ranking",
+            "The question ended before the search by meaning finished, so these are the passages that contain its "
+            "words, in keyword order.",
+        )
     if ranking.state == RANKING:
         return translate(
             "Ranking",

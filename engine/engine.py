@@ -558,6 +558,7 @@ class Engine:
         cancel: CancelToken | None = None,
         on_fused: Callable[[SearchHits], None] | None = None,
         rerank_budget_s: float | None = None,
+        on_keywords: Callable[[SearchHits], None] | None = None,
     ) -> SearchHits:
         """The top hits for a question. Never waits for the reranker: when its model is not on this machine, or does
         not load, the hits are ranked by fusion and `SearchHits.rerank_unavailable` says why.
@@ -565,7 +566,9 @@ class Engine:
         Progressive results: when the reranker is to run, `on_fused` is called first with the fused top k
         (`rerank_pending` set), as soon as the store answers; the return value is the reranked list. The reranker
         spends at most `rerank_budget_s` seconds (None: the config's budget for its device; 0: no limit), scoring the
-        candidates in fused order; `SearchHits.reranked_count` says how many it reached."""
+        candidates in fused order; `SearchHits.reranked_count` says how many it reached. Before all that, a hybrid
+        search calls `on_keywords` with the keyword matches (`early_stage` "keywords"), in milliseconds: the
+        question's embedding, which the fused list waits for, takes about a second on a laptop CPU."""
         from engine.search.retriever import early_hits
 
         dense_unavailable = ""
@@ -580,7 +583,9 @@ class Engine:
         if do_rerank:
             unavailable = self.reranker_unavailable()
             do_rerank = not unavailable
-        candidates = retriever.fused(question, top=top, mode=mode, rerank=do_rerank, filters=filters)
+        candidates = retriever.fused(
+            question, top=top, mode=mode, rerank=do_rerank, filters=filters, on_keywords=on_keywords
+        )
         if cancel:
             cancel.raise_if_cancelled()
         if not do_rerank or not candidates:
@@ -634,13 +639,23 @@ class Engine:
         history: Sequence[Turn] = (),
         on_fused: Callable[[SearchHits], None] | None = None,
         on_sources: Callable[[SearchHits], None] | None = None,
+        on_keywords: Callable[[SearchHits], None] | None = None,
     ) -> Answer:
         """Retrieve (unless hits are given; a follow-up searches its rewrite), then abstain, answer search-only, or
-        stream from the LLM with the earlier turns of the chat. `on_fused` gets the early fused list (see `search`),
-        `on_sources` the final ranking the answer is built on, before the answer request is sent."""
+        stream from the LLM with the earlier turns of the chat. `on_keywords` and `on_fused` get the early lists (see
+        `search`), `on_sources` the final ranking the answer is built on, before the answer request is sent."""
         if hits is None:
             query = self.rewrite_query(question, history, cancel=cancel).query
-            hits = self.search(query, k=k, mode=mode, rerank=rerank, filters=filters, cancel=cancel, on_fused=on_fused)
+            hits = self.search(
+                query,
+                k=k,
+                mode=mode,
+                rerank=rerank,
+                filters=filters,
+                cancel=cancel,
+                on_fused=on_fused,
+                on_keywords=on_keywords,
+            )
             if on_sources is not None:
                 on_sources(hits)
         # `hits` stays a SearchHits: the answer policy reads its rerank counts (see policy.unscored_candidates_remain).

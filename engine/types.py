@@ -283,6 +283,10 @@ class SearchHits(list[Hit]):
     `rerank_seconds` the time it spent. `rerank_pending` marks the early, fused-only list handed out while the
     reranker is still at work (`Engine.search`'s on_fused). `dense_unavailable` is why a hybrid
     search ranked by keywords alone (the embedding model is not on this machine yet), else "".
+    `early_stage` names an early list: "keywords" (BM25 alone, handed out before the question's embedding is
+    computed), "fused" (keyword + meaning, before the reranker), "" for the final list. `rerank_budget_s` is the
+    budget the reranker ran under (0: none) and `rerank_left_out_s` the expected seconds of the first candidate it
+    left out because the budget could not fit it (0.0: none was left out that way).
     """
 
     reranked: bool
@@ -292,6 +296,9 @@ class SearchHits(list[Hit]):
     rerank_candidates: int
     rerank_seconds: float
     rerank_pending: bool
+    early_stage: str
+    rerank_budget_s: float
+    rerank_left_out_s: float
 
     def __init__(
         self,
@@ -304,6 +311,9 @@ class SearchHits(list[Hit]):
         rerank_candidates: int = 0,
         rerank_seconds: float = 0.0,
         rerank_pending: bool = False,
+        early_stage: str = "",
+        rerank_budget_s: float = 0.0,
+        rerank_left_out_s: float = 0.0,
     ) -> None:
         super().__init__(hits)
         self.reranked = reranked
@@ -313,6 +323,9 @@ class SearchHits(list[Hit]):
         self.rerank_candidates = rerank_candidates
         self.rerank_seconds = rerank_seconds
         self.rerank_pending = rerank_pending
+        self.early_stage = early_stage
+        self.rerank_budget_s = rerank_budget_s
+        self.rerank_left_out_s = rerank_left_out_s
 
     @property
     def fully_reranked(self) -> bool:

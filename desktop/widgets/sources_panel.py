@@ -200,15 +200,16 @@ class SourcesPanel(QWidget):
 
     def update_hits(self, hits: Sequence[Hit], question: str, cited: Sequence[int] = ()) -> None:
         """Replace the list in place (the reranked order after the early one): each passage keeps its item, new ones
-        are added and dropped ones removed, and the selected passage stays selected where the reader had it."""
+        are added and dropped ones removed, and the passage the person picked stays selected where the reader had it.
+        When the person has picked none, the new first passage is selected and the list shows from its top (the
+        panel's own pick of the old first must not push the new best ones out of view)."""
         hits = tuple(hits)
         if not self._hits or not hits:
             self.show_hits(hits, question, cited)
             return
         if question == self._question and tuple(cited) == self._cited and _same_hits(hits, self._hits):
             return  # streamed tokens re-send the same list many times a second
-        current = self.current_hit()
-        current_id = current.chunk.id if current is not None else None
+        current_id = self._chosen
         old_item = self.list.currentItem()
         offset = self.list.visualItemRect(old_item).top() if old_item is not None else None
         items = {self.list.item(row).data(CHUNK_ROLE): self.list.item(row) for row in range(self.list.count())}
@@ -227,6 +228,7 @@ class SourcesPanel(QWidget):
         self._set_title()
         if current_id not in ids:
             self._chosen = None
+            self.list.scrollToTop()
             self._show_detail(row + 1)
             return
         self._keep_in_place(self.list.item(row), offset)

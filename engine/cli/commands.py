@@ -83,8 +83,9 @@ def _search_opts(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--early",
         action="store_true",
-        help="print the keyword + meaning ranking as soon as the store answers, then the reranked one; with --json "
-        'the early list is an extra line with "early": true before each final line',
+        help="print the early rankings as they come (the keyword matches, then keyword + meaning while the reranker "
+        'works), then the final one; with --json each early list is an extra line with "early": true and "stage" '
+        '("keywords" or "fused"; the final line says "final") before each final line',
     )
     p.add_argument("--rerank-model", metavar="ID|DIR")
     p.add_argument("--library", help="only this library")
@@ -285,11 +286,11 @@ def _questions(arg: str):
 
 
 def _search(engine, args, query: str, *, question: str | None = None):
-    """Search with the command's options; --early prints the fused list first (JSON: one extra line)."""
-    on_fused = None
+    """Search with the command's options; --early prints the early lists first (JSON: an extra line each)."""
+    on_early = None
     if args.early:
 
-        def on_fused(early) -> None:
+        def on_early(early) -> None:
             if args.json:
                 line = dict(question=question or query, hits=[hit_json(h) for h in early], **ranking_json(early))
                 print(json.dumps(line, ensure_ascii=False))
@@ -304,7 +305,8 @@ def _search(engine, args, query: str, *, question: str | None = None):
         mode=args.mode,
         rerank=rerank,
         filters=_filters(args),
-        on_fused=on_fused,
+        on_fused=on_early,
+        on_keywords=on_early,
         rerank_budget_s=args.rerank_budget,
     )
     if not args.json:

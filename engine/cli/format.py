@@ -48,13 +48,17 @@ def ranking_json(hits: Sequence[Hit]) -> dict:
         "reranked_count": info.reranked_count,
         "rerank_candidates": info.rerank_candidates,
         "rerank_seconds": round(info.rerank_seconds, 3),
-        "early": info.rerank_pending,
+        "early": info.rerank_pending or bool(info.early_stage),
+        "stage": info.early_stage or "final",
     }
 
 
 def early_text(hits: SearchHits) -> str:
-    """The fused list printed by --early while the reranker works (one line a passage)."""
-    lines = [f"Ranking {hits.rerank_candidates} candidates… by keyword + meaning so far:"]
+    """An early list printed by --early: the keyword matches, then the fused list while the reranker works."""
+    if hits.early_stage == "keywords":
+        lines = ["Keyword matches so far (searching by meaning…):"]
+    else:
+        lines = [f"Ranking {hits.rerank_candidates} candidates… by keyword + meaning so far:"]
     for n, hit in enumerate(hits, 1):
         heading = f" — {hit.chunk.heading}" if hit.chunk.heading else ""
         lines.append(f"  [{n}] {location(hit)}{heading}")
@@ -67,6 +71,11 @@ def partial_rerank_note(hits: SearchHits) -> str:
     """A stderr line when the time budget stopped the reranker before every candidate ("" otherwise)."""
     if not hits.reranked or hits.reranked_count >= hits.rerank_candidates:
         return ""
+    if hits.reranked_count == 0 and hits.rerank_left_out_s > 0:
+        return (
+            f"tansaku: not reranked: about {hits.rerank_left_out_s:.1f} s a candidate on this machine, and the "
+            f"{hits.rerank_budget_s:g} s budget fits fewer than two (keyword + meaning order; --rerank-budget sets it)"
+        )
     return (
         f"tansaku: reranked {hits.reranked_count} of {hits.rerank_candidates} candidates in "
         f"{hits.rerank_seconds:.1f} s (the rest keep their keyword + meaning order; --rerank-budget 0 ranks all)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from engine.models.device import (
     torch_dtype_for,
 )
 from engine.models.model_files import ProgressCallback, resolve_model
-from engine.models.score_cache import ScoreCache, pair_key
+from engine.models.pass_rate import PassRate
+from engine.models.score_cache import PairKey, ScoreCache, pair_key
 
 # The Qwen3-Reranker model card's chat frame around each (instruction, query, document) triple.
 PREFIX = (
@@ -69,6 +71,9 @@ class Reranker:
         self._cache_kw = "past_key_values"
         self._cache = ScoreCache(cache_size)  # one engine thread uses a Reranker: no lock needed
         self._cancel: CancelToken | None = None  # the token of the batch being scored, for the layer hooks
+        self._rate = PassRate()  # seconds per token of this machine's passes, for the time budget's plan
+        self._ids_query: str | None = None  # the query whose pairs `_ids_memo` holds (one query at a time)
+        self._ids_memo: dict[str, list[int]] = {}  # document -> pair token ids: a plan's estimate tokenises once
 
     @property
     def model_name(self) -> str:
@@ -145,6 +150,30 @@ class Reranker:
         return ids[0], ids[1]
 
     # --- scoring ---------------------------------------------------------------------------------------------------
+    def estimate_seconds(self, query: str, documents: Sequence[str]) -> list[float] | None:
+        """Each document's expected seconds to score, from the passes measured so far: 0.0 when its score is
+        cached; None before any pass was measured (the first pass then teaches the rate).
+
+        On a CPU a pair costs the tokens after the shared prompt head (computed once per query: its cost goes to the
+        first uncached pair); on a GPU the whole pair, as batches are padded to their longest pair.
+        """
+        if self._rate.seconds_per_token is None or not documents:
+            return None
+        self.load()
+        one_by_one = effective_batch_size(self._device, self._fast_path, self._batch_size) == 1
+        head = len(self._head_ids(query)) if one_by_one else 0
+        costs: list[float] = []
+        head_due = one_by_one
+        for document in documents:
+            if self._cache.get(self._key(query, document)) is not None:
+                costs.append(0.0)
+                continue
+            tokens = len(self._pair_ids(query, document)) - head
+            if head_due:
+                tokens, head_due = tokens + head, False
+            costs.append(self._rate.estimate(tokens) or 0.0)
+        return costs
+
     def score(self, query: str, documents: Sequence[str], *, cancel: CancelToken | None = None) -> list[float]:
         """P(yes) for each document, in input order."""
         scores = [0.0] * len(documents)
@@ -171,7 +200,7 @@ class Reranker:
         if not documents:
             return
         self.load()
-        keys = [pair_key(self._model_name, self._instruction, self._max_doc_tokens, query, d) for d in documents]
+        keys = [self._key(query, d) for d in documents]
         cached = [(i, s) for i, s in ((i, self._cache.get(k)) for i, k in enumerate(keys)) if s is not None]
         if cached:
             yield cached
@@ -196,6 +225,9 @@ class Reranker:
             for i, value in batch:
                 self._cache.put(keys[i], value)
             yield batch
+
+    def _key(self, query: str, document: str) -> PairKey:
+        return pair_key(self._model_name, self._instruction, self._max_doc_tokens, query, document)
 
     def _stop_if_cancelled(self, _module: Any, _args: Any) -> None:
         """A forward pre-hook on every decoder layer: Stop ends a pass within a layer's time (~1/28 of a pair on the
@@ -237,12 +269,7 @@ class Reranker:
         and values are computed once and reused; causal attention makes the result the same as a full pass. A pair
         whose tokens do not start with the shared head (a tokenizer merging across the boundary) gets a full pass.
         """
-        head = (
-            self._prefix_ids
-            + self._tokenizer(
-                format_pair(self._instruction, query, "").rstrip(), add_special_tokens=False, verbose=False
-            )["input_ids"]
-        )
+        head = self._head_ids(query)
         cache = None
         for i in todo:
             if cancel is not None:
@@ -254,6 +281,11 @@ class Reranker:
                 yield [(i, self._score_after_head(cache, len(head), seq[len(head) :]))]
             else:
                 yield [(i, self._score_batch([seq])[0])]
+
+    def _head_ids(self, query: str) -> list[int]:
+        """The tokens every pair of this query starts with: system prompt, instruction and query."""
+        text = format_pair(self._instruction, query, "").rstrip()
+        return self._prefix_ids + self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
 
     def _head_cache(self, head: list[int]) -> Any:
         import torch
@@ -274,6 +306,7 @@ class Reranker:
 
         device = self._device or "cpu"
         total = head_len + len(rest)
+        started = time.perf_counter()
         try:
             with torch.inference_mode():
                 out = self._base(
@@ -284,7 +317,9 @@ class Reranker:
                     **{self._cache_kw: cache},
                 )
                 cache.crop(-len(rest))  # back to the shared head for the next pair (negative: tokens to drop)
-                return self._p_yes(out.last_hidden_state[:, -1, :])[0]
+                score = self._p_yes(out.last_hidden_state[:, -1, :])[0]
+            self._rate.record(len(rest), time.perf_counter() - started)
+            return score
         except Cancelled:
             raise
         except Exception as exc:  # e.g. out of memory: the job fails with a message, the app stays up
@@ -299,10 +334,16 @@ class Reranker:
         return document[: offsets[self._max_doc_tokens - 1][1]]
 
     def _pair_ids(self, query: str, document: str) -> list[int]:
-        # The pair is tokenized as one string (as the model card does) so token boundaries match the reference.
-        text = format_pair(self._instruction, query, self._truncate(document))
-        body = self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
-        return self._prefix_ids + list(body) + self._suffix_ids
+        """The pair's tokens, kept for the current query: a budget's estimate and the pass tokenise it once."""
+        if query != self._ids_query:
+            self._ids_query, self._ids_memo = query, {}
+        ids = self._ids_memo.get(document)
+        if ids is None:
+            # The pair is tokenized as one string (as the model card does) so token boundaries match the reference.
+            text = format_pair(self._instruction, query, self._truncate(document))
+            body = self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
+            ids = self._ids_memo[document] = self._prefix_ids + list(body) + self._suffix_ids
+        return ids
 
     def _score_batch(self, sequences: list[list[int]]) -> list[float]:
         import torch
@@ -314,6 +355,7 @@ class Reranker:
         # Positions count from each sequence's first real token, so padding never shifts a document's scores.
         positions = (mask.cumsum(-1) - 1).clamp(min=0)
         device = self._device or "cpu"
+        started = time.perf_counter()
         try:
             with torch.inference_mode():
                 out = self._base(
@@ -323,7 +365,9 @@ class Reranker:
                     use_cache=False,
                 )
                 # Left padding: the last column is real in every row.
-                return self._p_yes(out.last_hidden_state[:, -1, :])
+                scores = self._p_yes(out.last_hidden_state[:, -1, :])
+            self._rate.record(width * len(sequences), time.perf_counter() - started)
+            return scores
         except Cancelled:
             raise
         except Exception as exc:  # e.g. out of memory: the job fails with a message, the app stays up

@@ -12,7 +12,7 @@ from engine.config import EngineConfig
 from engine.errors import ConfigError
 from engine.models.script_probe import scripts_in
 from engine.search.fusion import fuse
-from engine.search.rerank_budget import Clock, score_within
+from engine.search.rerank_budget import Clock, plan_within, score_within
 from engine.types import Hit, SearchHits
 
 MODES = ("hybrid", "dense", "bm25")
@@ -45,6 +45,8 @@ class PassageScorer(Protocol):
     def score_batches(
         self, query: str, documents: Sequence[str], *, cancel: CancelToken | None = None, in_order: bool = True
     ) -> Iterator[list[tuple[int, float]]]: ...
+
+    def estimate_seconds(self, query: str, documents: Sequence[str]) -> list[float] | None: ...
 
 
 EarlyHits = Callable[[SearchHits], None]
@@ -79,11 +81,15 @@ class Retriever:
         cancel: CancelToken | None = None,
         on_fused: EarlyHits | None = None,
         budget_s: float | None = None,
+        on_keywords: EarlyHits | None = None,
     ) -> SearchHits:
-        """The top k; with reranking, `on_fused` first gets the fused top k (see `rerank` for `budget_s`)."""
+        """The top k; with reranking, `on_fused` first gets the fused top k (see `rerank` for `budget_s`), and in
+        hybrid mode `on_keywords` gets the keyword matches before the question's embedding is computed."""
         top = k or self.config.top_n
         do_rerank = self.config.rerank if rerank is None else rerank
-        candidates = self.fused(question, top=top, mode=mode, rerank=do_rerank, filters=filters)
+        candidates = self.fused(
+            question, top=top, mode=mode, rerank=do_rerank, filters=filters, on_keywords=on_keywords
+        )
         if cancel:
             cancel.raise_if_cancelled()
         if not do_rerank or not candidates:
@@ -92,21 +98,50 @@ class Retriever:
             on_fused(early_hits(candidates, top))
         return self.rerank(question, candidates, top, cancel, budget_s=budget_s)
 
-    def fused(self, question: str, *, top: int, mode: str, rerank: bool, filters=None) -> list[Hit]:
-        """The fused candidates: the top `top`, or the reranker's pool (config.candidates) when it is to run."""
+    def fused(
+        self,
+        question: str,
+        *,
+        top: int,
+        mode: str,
+        rerank: bool,
+        filters=None,
+        on_keywords: EarlyHits | None = None,
+    ) -> list[Hit]:
+        """The fused candidates: the top `top`, or the reranker's pool (config.candidates) when it is to run.
+        In hybrid mode `on_keywords` first gets the keyword matches' top `top` (see `keyword_hits`)."""
         if mode not in MODES:
             raise ConfigError(f"Unknown search mode {mode!r}; use one of {', '.join(MODES)}.")
         pool = max(self.config.candidates, top) if rerank else top
-        return self.candidates(question, mode=mode, limit=pool, filters=filters)
+        early = None
+        if on_keywords is not None and mode == "hybrid":
 
-    def candidates(self, question: str, *, mode: str, limit: int, filters=None) -> list[Hit]:
+            def early(bm25: list[Hit]) -> None:
+                on_keywords(keyword_hits(bm25, top, pool if rerank else 0))
+
+        return self.candidates(question, mode=mode, limit=pool, filters=filters, on_keywords=early)
+
+    def candidates(
+        self,
+        question: str,
+        *,
+        mode: str,
+        limit: int,
+        filters=None,
+        on_keywords: Callable[[list[Hit]], None] | None = None,
+    ) -> list[Hit]:
+        """Dense and BM25 candidates, fused. BM25 runs first: it answers in milliseconds, where the question's
+        embedding takes about a second on a laptop CPU (and the first one waits for the model to load), so
+        `on_keywords` can show its matches at once."""
         dense: list[Hit] = []
         bm25: list[Hit] = []
+        if mode in ("hybrid", "bm25"):
+            bm25 = self.store.search_bm25(question, limit, filters=filters)
+            if on_keywords is not None and bm25:
+                on_keywords(bm25)
         if mode == "dense" or (mode == "hybrid" and self.embedder_reads(question)):
             vector = self._embedder().embed_query(question)
             dense = self.store.search_dense(vector, limit, filters=filters)
-        if mode in ("hybrid", "bm25"):
-            bm25 = self.store.search_bm25(question, limit, filters=filters)
         c = self.config
         return fuse(
             dense,
@@ -136,28 +171,54 @@ class Retriever:
         budget_s: float | None = None,
     ) -> SearchHits:
         """Score the candidates in fused order until the time budget is spent; the scored ones rank first (by P(yes)),
-        the rest follow in fused order. budget_s None: the config's budget for the reranker's device; 0: no limit."""
+        the rest follow in fused order. budget_s None: the config's budget for the reranker's device; 0: no limit.
+
+        Once the reranker has measured its speed, the candidates to score are chosen before any pass: the best fused
+        ones whose expected cost fits the budget, or none when fewer than two would (see rerank_budget.plan_within),
+        so a budget smaller than one pair costs nothing instead of a whole pair. Until then the first pass always
+        runs, and teaches the speed."""
         scorer = self._reranker()
         limit = self.config.rerank_budget_for(scorer.device) if budget_s is None else budget_s
         unlimited = limit is None or limit <= 0
         texts = [h.chunk.text for h in hits]
-        # With no limit every pair is scored, so the scorer may order them for speed (by length) instead.
-        batches = scorer.score_batches(question, texts, cancel=cancel, in_order=not unlimited)
-        got = score_within(batches, None if unlimited else limit, clock=self._clock)
+        chosen = list(range(len(hits)))
+        left_out = 0.0
+        if not unlimited:
+            costs = scorer.estimate_seconds(question, texts)
+            if costs is not None:
+                plan = plan_within(costs, float(limit or 0.0))
+                chosen, left_out = plan.chosen, plan.left_out_s
+        picked = [texts[i] for i in chosen]
+        got_scores: dict[int, float] = {}
+        seconds = 0.0
+        if picked:
+            # With no limit every pair is scored, so the scorer may order them for speed (by length) instead.
+            batches = scorer.score_batches(question, picked, cancel=cancel, in_order=not unlimited)
+            got = score_within(batches, None if unlimited else limit, clock=self._clock)
+            got_scores = {chosen[j]: score for j, score in got.scores.items()}
+            seconds = got.seconds
         scored = [
-            replace(hits[i], scores=replace(hits[i].scores, rerank=float(got.scores[i]))) for i in sorted(got.scores)
+            replace(hits[i], scores=replace(hits[i].scores, rerank=float(got_scores[i]))) for i in sorted(got_scores)
         ]
         scored.sort(key=lambda h: h.scores.rerank or 0.0, reverse=True)  # stable: ties keep their fused order
-        rest = [h for i, h in enumerate(hits) if i not in got.scores]
+        rest = [h for i, h in enumerate(hits) if i not in got_scores]
         return SearchHits(
             (scored + rest)[:top],
             reranked=True,
             reranked_count=len(scored),
             rerank_candidates=len(hits),
-            rerank_seconds=got.seconds,
+            rerank_seconds=seconds,
+            rerank_budget_s=0.0 if unlimited else float(limit or 0.0),
+            rerank_left_out_s=left_out,
         )
 
 
 def early_hits(candidates: list[Hit], top: int) -> SearchHits:
     """The fused top k, handed out while the reranker is at work on all the candidates."""
-    return SearchHits(candidates[:top], rerank_pending=True, rerank_candidates=len(candidates))
+    return SearchHits(candidates[:top], rerank_pending=True, rerank_candidates=len(candidates), early_stage="fused")
+
+
+def keyword_hits(bm25: list[Hit], top: int, rerank_pool: int) -> SearchHits:
+    """The keyword matches' top k, handed out while the question's meaning is searched (and, when `rerank_pool` is
+    not 0, before the reranker orders that many candidates)."""
+    return SearchHits(bm25[:top], rerank_pending=rerank_pool > 0, rerank_candidates=rerank_pool, early_stage="keywords")

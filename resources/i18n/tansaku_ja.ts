@@ -472,8 +472,20 @@ Data: {data}</source>
 <context>
     <name>Ranking</name>
     <message>
+        <source>Keyword matches so far · searching by meaning…</source>
+        <translation>ここまではキーワード一致 · 意味で検索中…</translation>
+    </message>
+    <message>
         <source>Ranking…</source>
         <translation>並べ替え中…</translation>
+    </message>
+    <message>
+        <source>Not ranked by the reranker: it needs about {seconds} s a passage on this computer, and the {budget} s set in Settings → Models fits fewer than two. Keyword + meaning order.</source>
+        <translation>リランカーでは並べ替えていません: このコンピューターでは 1 件あたり約 {seconds} 秒かかり、設定 → モデルの {budget} 秒では 2 件に足りません。キーワード + 意味の順です。</translation>
+    </message>
+    <message>
+        <source>Stopped before the search by meaning: keyword matches only</source>
+        <translation>意味での検索の前に停止: キーワード一致のみ</translation>
     </message>
     <message>
         <source>{ranked} of {candidates} ranked by the reranker in {seconds} s; the rest keep keyword + meaning order</source>
@@ -482,6 +494,18 @@ Data: {data}</source>
     <message>
         <source>Not ranked by the reranker: keyword + meaning order</source>
         <translation>リランカーで並べ替えていません (キーワードと意味による順位)</translation>
+    </message>
+    <message>
+        <source>These passages contain words of the question. The search by meaning is still running; the list reorders in place when it is done.</source>
+        <translation>これらの箇所には質問の語が含まれています。意味での検索はまだ実行中で、終わるとこの一覧がその場で並べ替わります。</translation>
+    </message>
+    <message>
+        <source>The reranker reads each passage in full, which takes this computer longer than the time set for it. Ranking a single passage could not change the order, so none was ranked and the answer came sooner. Raise the time in Settings → Models to have the best candidates ranked.</source>
+        <translation>リランカーは各箇所を全文読むため、このコンピューターでは設定された時間より長くかかります。1 件だけ並べ替えても順序は変わらないので、どれも並べ替えず、その分早く回答しました。上位の候補を並べ替えるには、設定 → モデルで時間を増やしてください。</translation>
+    </message>
+    <message>
+        <source>The question ended before the search by meaning finished, so these are the passages that contain its words, in keyword order.</source>
+        <translation>意味での検索が終わる前に質問が終了したため、質問の語を含む箇所をキーワードの順で表示しています。</translation>
     </message>
     <message>
         <source>Shown in keyword + meaning order for now. The reranker is reading the passages to put the ones that answer the question first; the list reorders in place when it is done.</source>

@@ -31,12 +31,16 @@ class GatedReranker:
     device = "cpu"
     fast_path = "fp32"
 
-    def __init__(self, *, slow_s: float = 0.0, weak: bool = False) -> None:
+    def __init__(self, *, slow_s: float = 0.0, weak: bool = False, each_s: float | None = None) -> None:
+        self.each_s = each_s  # the measured seconds a candidate; None: not measured yet (the first pass runs)
         self.release = threading.Event()
         self.started = threading.Event()
         self.saw_cancel = threading.Event()
         self._slow_s = slow_s
         self._base = 0.001 if weak else 0.5  # weak: below the "not in your documents" threshold (0.05)
+
+    def estimate_seconds(self, question: str, texts: list[str]) -> list[float] | None:
+        return None if self.each_s is None else [self.each_s] * len(texts)
 
     def score_batches(
         self, question: str, texts: list[str], *, cancel: CancelToken | None = None, in_order: bool = True
@@ -98,11 +102,17 @@ def test_early_list_shows_ranking_then_reorders_in_place_keeping_the_picked_pass
     reranker = GatedReranker()
     window = ranking_window(reranker, rerank_budget_cpu_s=0)  # no budget: every candidate is ranked
     sources, chat = window.sources, window.controller.chat
+    states: list[str] = []
+    chat.turn_changed.connect(lambda index, _turn: states.append(chat.ranking(index).state))
     _ask(qtbot, window, "lamp")
 
     qtbot.waitUntil(lambda: sources.list.count() == 8, timeout=30_000)
     assert reranker.started.wait(10)
-    assert sources.ranking_label.isVisible() and sources.ranking_label.text() == "Ranking…"
+    qtbot.waitUntil(lambda: sources.ranking_label.text() == "Ranking…", timeout=5_000)
+    assert sources.ranking_label.isVisible()
+    # The keyword matches came first (before the question's embedding), then the keyword + meaning list.
+    early_states = [s for s in dict.fromkeys(states) if s]
+    assert early_states[:2] == ["keywords", "ranking"]
     assert chat.busy
     assert window.chat_pane.turn_view(0).footer.text() == "Found 8 passages · ranking them…"
     early = _ids(window)
@@ -152,6 +162,24 @@ def test_a_spent_budget_says_how_many_were_ranked(qtbot, ranking_window):
     assert turn.mode == "search_only"
 
 
+def test_a_budget_too_small_for_two_passages_ranks_none_and_says_why(qtbot, ranking_window):
+    reranker = GatedReranker(each_s=5.0)  # measured earlier: 5 s a passage, more than the 3 s budget
+    reranker.release.set()
+    window = ranking_window(reranker, rerank_budget_cpu_s=3.0)
+    chat = window.controller.chat
+    _ask(qtbot, window, "lamp")
+    qtbot.waitUntil(lambda: bool(chat.chat.turns) and chat.chat.turns[-1].done, timeout=30_000)
+
+    turn = chat.chat.turns[-1]
+    assert not reranker.started.is_set()  # no pass was spent on an order it could not change
+    assert all(h.scores.rerank is None for h in turn.hits) and len(turn.hits) == 8
+    words = window.sources.ranking_label.text()
+    assert words.startswith("Not ranked by the reranker: it needs about 5.0 s a passage on this computer")
+    assert "the 3 s set in Settings → Models fits fewer than two" in words
+    assert "Raise the time" in window.sources.ranking_label.toolTip()
+    assert turn.mode == "search_only"  # nothing judged: never "not in your documents"
+
+
 def test_stop_during_ranking_returns_at_once_and_keeps_the_early_list(qtbot, ranking_window):
     reranker = GatedReranker()
     window = ranking_window(reranker)
@@ -159,6 +187,7 @@ def test_stop_during_ranking_returns_at_once_and_keeps_the_early_list(qtbot, ran
     _ask(qtbot, window, "lamp")
     qtbot.waitUntil(lambda: sources.list.count() == 8, timeout=30_000)
     assert reranker.started.wait(10)
+    qtbot.waitUntil(lambda: sources.ranking_label.text() == "Ranking…", timeout=5_000)
     early = _ids(window)
     assert window.chat_pane.send_button.text() == "Stop"
 

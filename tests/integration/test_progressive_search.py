@@ -39,18 +39,25 @@ def test_engine_hands_out_fused_then_reranked_and_ask_answers_from_the_reranked(
         engine = open_engine(config)
         try:
             early: list[SearchHits] = []
-            hits = engine.search("object storage ZX1Q2", k=4, on_fused=early.append, rerank_budget_s=0)
+            keywords: list[SearchHits] = []
+            hits = engine.search(
+                "object storage ZX1Q2", k=4, on_fused=early.append, on_keywords=keywords.append, rerank_budget_s=0
+            )
+            assert len(keywords) == 1 and keywords[0].early_stage == "keywords" and keywords[0].rerank_pending
+            assert all(h.scores.bm25 is not None and h.scores.dense is None for h in keywords[0])
             assert len(early) == 1 and early[0].rerank_pending and len(early[0]) == 4
+            assert early[0].early_stage == "fused"
             assert all(h.scores.rerank is None and h.scores.fused is not None for h in early[0])
             assert hits.reranked and hits.reranked_count == hits.rerank_candidates == 8
             assert all(h.scores.rerank is not None for h in hits)
 
-            # A budget smaller than any forward pass: only the first pair (one a pass on a CPU) is scored.
+            # A budget smaller than any forward pass: the reranker has measured its speed above, so it knows no
+            # pair fits and spends nothing (ranking one alone could not change the order).
             fused = engine.search("segments ZX2Q3", k=8, rerank=False)
             budgeted = engine.search("segments ZX2Q3", k=8, rerank_budget_s=1e-9)
-            assert (budgeted.reranked_count, budgeted.rerank_candidates) == (1, 8)
-            assert ids(budgeted) == ids(fused)  # the scored one is the fused first; the rest keep fused order
-            assert [h.scores.rerank is None for h in budgeted] == [False] + [True] * 7
+            assert (budgeted.reranked_count, budgeted.rerank_candidates) == (0, 8)
+            assert budgeted.rerank_left_out_s > 0 and budgeted.rerank_seconds == 0.0
+            assert ids(budgeted) == ids(fused) and all(h.scores.rerank is None for h in budgeted)
 
             answer = engine.ask(
                 "object storage ZX1Q2",
@@ -74,7 +81,9 @@ def test_cli_json_reports_counts_and_early_streams_the_fused_list_first(indexed:
     assert isinstance(line["rerank_seconds"], float)
 
     out = run_cli(["search", "object storage", "--json", "-k", "3", "--early"], indexed, tiny_models)
-    early, final = [json.loads(x) for x in out.stdout.splitlines()]
+    keywords, early, final = [json.loads(x) for x in out.stdout.splitlines()]
+    assert (keywords["stage"], early["stage"], final["stage"]) == ("keywords", "fused", "final")
+    assert keywords["early"] is True and keywords["question"] == final["question"] and keywords["hits"]
     assert early["early"] is True and early["reranked"] is False and early["reranked_count"] == 0
     assert all(h["scores"]["rerank"] is None for h in early["hits"])
     assert final["early"] is False and final["reranked"] is True and final["question"] == early["question"]
@@ -82,5 +91,7 @@ def test_cli_json_reports_counts_and_early_streams_the_fused_list_first(indexed:
 
     text = run_cli(["search", "object storage", "-k", "3", "--early"], indexed, tiny_models).stdout
     early_part, _, final_part = text.partition("Reranked:")
-    assert early_part.startswith("Ranking ") and early_part.count("  [") == 3
+    keyword_part, _, fused_part = early_part.partition("Ranking ")
+    assert keyword_part.startswith("Keyword matches so far") and keyword_part.count("  [") >= 1
+    assert fused_part.count("  [") == 3
     assert final_part.count("\n[") == 3 and "rerank " in final_part  # the full hits, with their rerank scores

@@ -6,8 +6,10 @@ Indexes ../shared/data/milvus-docs-2.4.x-en/faq with the Qwen3-0.6B-shaped embed
 fresh Milvus Lite folder, loads both models, starts a loopback OpenAI-compatible server that answers at once
 (tests/support/fake_openai.py), and times `Engine.ask` per question from milvus-docs-qa/dev.jsonl with the app's
 defaults (hybrid search, 20 candidates reranked within the default CPU budget, top 5), after one warm-up question
-that is not among the timed ones (the score cache would otherwise make a repeat free):
-  first sources    -> `on_fused` (the fused list, shown while the reranker works)
+that is not among the timed ones (the score cache would otherwise make a repeat free; the warm-up also lets the
+reranker measure its speed, which its budget then plans with):
+  first sources    -> the first early list: `on_keywords` (the keyword matches, before the question's embedding)
+  fused sources    -> `on_fused` (keyword + meaning, shown while the reranker works)
   reranked sources -> `on_sources` (the final ranking; the answer request starts now)
   first token      -> the first streamed answer token
 and how many of the candidates the reranker reached within the budget. Also timed: the query embedding alone and the
@@ -51,7 +53,8 @@ TUTORIAL_USER = (
     "Use the following pieces of information enclosed in <context> tags to provide an answer to the question "
     "enclosed in <question> tags.\n<context>\n{context}\n</context>\n<question>\n{question}\n</question>"
 )
-FIRST_SOURCES, RERANKED, FIRST_TOKEN, COUNT = "first sources", "reranked sources", "first answer token", "reranked"
+FIRST_SOURCES, FUSED, RERANKED = "first sources (keyword matches)", "keyword + meaning sources", "reranked sources"
+FIRST_TOKEN, COUNT = "first answer token", "reranked"
 
 
 def questions(n: int) -> list[str]:
@@ -82,10 +85,17 @@ def ask_timings(engine: Engine, question: str) -> dict[str, float]:
         mark(RERANKED)()
         marks[COUNT] = hits.reranked_count
 
-    answer = engine.ask(question, on_fused=mark(FIRST_SOURCES), on_sources=sources, on_token=mark(FIRST_TOKEN))
+    answer = engine.ask(
+        question,
+        on_keywords=mark(FIRST_SOURCES),
+        on_fused=mark(FUSED),
+        on_sources=sources,
+        on_token=mark(FIRST_TOKEN),
+    )
     if answer.mode != "llm" or FIRST_TOKEN not in marks:
         raise SystemExit(f"no streamed answer for {question!r}: {answer.mode} {answer.error}")
-    marks.setdefault(FIRST_SOURCES, marks[RERANKED])  # nothing was reranked: the first sources are the final ones
+    marks.setdefault(FUSED, marks[RERANKED])  # no reranker ran: the fused list was the final one
+    marks.setdefault(FIRST_SOURCES, marks[FUSED])  # no keyword match: the fused list came first
     return marks
 
 
@@ -94,6 +104,7 @@ def engine_latencies(engine: Engine, qs: list[str], warm_up: str, full: int) -> 
         "embed query": [],
         "hybrid search (no rerank, k=20)": [],
         FIRST_SOURCES: [],
+        FUSED: [],
         RERANKED: [],
         FIRST_TOKEN: [],
         COUNT: [],
@@ -105,10 +116,11 @@ def engine_latencies(engine: Engine, qs: list[str], warm_up: str, full: int) -> 
             timed(lambda q=q: engine.search(q, k=CANDIDATES, mode="hybrid", rerank=False))
         )
         marks = ask_timings(engine, q)
-        for key in (FIRST_SOURCES, RERANKED, FIRST_TOKEN, COUNT):
+        for key in (FIRST_SOURCES, FUSED, RERANKED, FIRST_TOKEN, COUNT):
             out[key].append(marks[key])
         print(
-            f"  engine q{i + 1}: sources {marks[FIRST_SOURCES]:.2f} s, reranked {marks[RERANKED]:.2f} s "
+            f"  engine q{i + 1}: sources {marks[FIRST_SOURCES]:.2f} s, fused {marks[FUSED]:.2f} s, "
+            f"reranked {marks[RERANKED]:.2f} s "
             f"({marks[COUNT]:.0f}/{CANDIDATES}), first token {marks[FIRST_TOKEN]:.2f} s",
             file=sys.stderr,
             flush=True,
@@ -141,9 +153,9 @@ def tutorial_latencies(engine: Engine, embed_model: Path, rerank_model: Path, qs
         messages = [{"role": "system", "content": TUTORIAL_SYSTEM}, {"role": "user", "content": user}]
         client.chat.completions.create(model="gpt-4o", messages=messages)  # the tutorial does not stream
         first = time.perf_counter() - started
-        return {FIRST_SOURCES: sources, RERANKED: sources, FIRST_TOKEN: first, COUNT: CANDIDATES}
+        return {FIRST_SOURCES: sources, FUSED: sources, RERANKED: sources, FIRST_TOKEN: first, COUNT: CANDIDATES}
 
-    out: dict[str, list[float]] = {FIRST_SOURCES: [], RERANKED: [], FIRST_TOKEN: [], COUNT: []}
+    out: dict[str, list[float]] = {FIRST_SOURCES: [], FUSED: [], RERANKED: [], FIRST_TOKEN: [], COUNT: []}
     for i, q in enumerate(qs):
         marks = answer(q)
         for key in out:
@@ -203,6 +215,11 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"fast path {fast}, rerank budget {budget} s, load average {load_before:.1f} -> {os.getloadavg()[0]:.1f}"
             )
+            rate = engine.reranker._rate.seconds_per_token
+            if rate is not None:
+                print(
+                    f"reranker speed it planned with: {rate * 1000:.1f} ms a token (a 300-token pair ~{rate * 300:.1f} s)"
+                )
             print_table("engine, defaults", ours)
             print(
                 f"goals: first sources p50 <= 0.5 s: {np.median(ours[FIRST_SOURCES]):.2f} s; "

@@ -272,3 +272,29 @@ def test_stop_ends_a_forward_pass_between_decoder_layers(tiny_models, tmp_path: 
     assert finished == [] and token.looks == 2  # no pass ran to the end
     assert rr._cancel is None
     assert len(rr.score(QUERY, DOCS[:2])) == 2  # the reranker still works afterwards
+
+
+def test_expected_cost_is_learned_from_passes_and_cached_pairs_cost_nothing(tiny_models, tmp_path: Path) -> None:
+    rr = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="fp32", cache_size=64)
+    assert rr.estimate_seconds(QUERY, DOCS) is None  # nothing measured yet: the budget lets the first pass run
+    rr.score(QUERY, DOCS[:1])
+    rate = rr._rate.seconds_per_token
+    assert rate is not None and rate > 0
+    costs = rr.estimate_seconds(QUERY, DOCS)
+    assert costs is not None and costs[0] == 0.0  # scored already: its score comes from the cache
+    head = len(rr._head_ids(QUERY))
+    rest = [len(rr._pair_ids(QUERY, d)) - head for d in DOCS]
+    assert costs[1] == pytest.approx(rate * (rest[1] + head))  # the first uncached pair also pays for the head
+    assert costs[2] == pytest.approx(rate * rest[2]) and costs[2] > costs[3]  # longer passages cost more
+
+
+def test_a_pair_is_tokenised_once_for_its_estimate_and_its_pass(tiny_models, tmp_path: Path, monkeypatch) -> None:
+    rr = Reranker(str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="fp32", cache_size=0)
+    rr.score(QUERY, DOCS[:1])
+    calls: list[str] = []
+    original = rr._truncate
+    monkeypatch.setattr(rr, "_truncate", lambda d: calls.append(d) or original(d))
+    other = QUERY + " Again?"
+    rr.estimate_seconds(other, DOCS)
+    rr.score(other, DOCS)
+    assert sorted(calls) == sorted(DOCS)  # each document once, for the estimate; the pass reused its tokens

@@ -10,7 +10,7 @@ import pytest
 from engine.cancel import CancelToken
 from engine.config import EngineConfig
 from engine.errors import Cancelled
-from engine.search.rerank_budget import score_within
+from engine.search.rerank_budget import plan_within, score_within
 from engine.search.retriever import Retriever
 from engine.types import Chunk, Hit, Scores, SearchHits
 
@@ -34,6 +34,10 @@ class FakeScorer:
     device: str = "cpu"
     calls: list[list[str]] = field(default_factory=list)
     in_order: list[bool] = field(default_factory=list)
+    costs: dict[str, float] | None = None  # the expected seconds per document once "measured"; None: not yet
+
+    def estimate_seconds(self, query: str, documents: Sequence[str]) -> list[float] | None:
+        return None if self.costs is None else [self.costs[d] for d in documents]
 
     def score_batches(
         self, query: str, documents: Sequence[str], *, cancel: CancelToken | None = None, in_order: bool = True
@@ -60,18 +64,41 @@ P_YES = {"a": 0.2, "b": 0.7, "c": 0.9, "d": 0.1, "e": 0.95, "f": 0.5}
 
 @dataclass
 class FakeStore:
+    events: list[str] = field(default_factory=list)
+
     def search_dense(self, vector, k, *, filters=None) -> list[Hit]:
+        self.events.append("dense")
         return []
 
     def search_bm25(self, text, k, *, filters=None) -> list[Hit]:
+        self.events.append("bm25")
         return FUSED[:k]
+
+
+@dataclass
+class FakeEmbedder:
+    """Reads every question; records when the question's embedding is computed (the slow step on a CPU)."""
+
+    events: list[str]
+
+    def embed_query(self, text: str):
+        self.events.append("embed")
+        return [0.0]
+
+    def unknown_share(self, text: str) -> float:
+        return 0.0
+
+    def script_unknown_share(self, script: str) -> float:
+        return 0.0
 
 
 def make(config: EngineConfig | None = None, **scorer) -> tuple[Retriever, FakeScorer]:
     clock = FakeClock()
     fake = FakeScorer(clock, P_YES, **scorer)
     config = config or EngineConfig(rerank_budget_cpu_s=0.5, rerank_budget_gpu_s=10.0, candidates=6)
-    return Retriever(config, FakeStore(), lambda: None, lambda: fake, clock=clock), fake  # type: ignore[arg-type,return-value]
+    store = FakeStore()
+    embedder = FakeEmbedder(store.events)
+    return Retriever(config, store, lambda: embedder, lambda: fake, clock=clock), fake  # type: ignore[arg-type,return-value]
 
 
 def names(hits: Sequence[Hit]) -> list[str]:
@@ -160,3 +187,60 @@ def test_score_within_closes_an_unfinished_generator() -> None:
 
     got = score_within(batches(), 1.5, clock=clock)
     assert sorted(got.scores) == [0] and closed == [True]
+
+
+def test_plan_takes_the_best_fused_candidates_that_fit_and_the_cached_ones_free() -> None:
+    plan = plan_within([1.0, 0.0, 1.5, 1.0, 0.0, 0.5], 2.6)
+    assert plan.chosen == [0, 1, 2, 4]  # 1.0 + 1.5 fit; the next (1.0) would end at 3.5; cached ones cost nothing
+    assert plan.left_out_s == 1.0
+    assert plan_within([1.0, 1.0], 5.0) == type(plan)([0, 1], 0.0)
+
+
+def test_plan_scores_none_when_fewer_than_two_would_fit() -> None:
+    plan = plan_within([2.0, 2.0, 2.0], 3.0)  # one fits: ranking it first would leave the fused order as it was
+    assert plan.chosen == [] and plan.left_out_s == 2.0
+    assert plan_within([0.0, 2.0, 2.0], 3.0).chosen == [0, 1]  # a cached score makes one paid pass worth it
+    assert plan_within([7.0, 1.0], 3.0) == type(plan)([], 7.0)  # fused order is kept: no skipping ahead
+
+
+def test_a_measured_speed_keeps_the_search_within_its_budget() -> None:
+    retriever, fake = make(batch=1, costs=dict.fromkeys("abcdef", 1.0))
+    hits = retriever.rerank("q", FUSED, top=6, budget_s=2.5)
+    assert fake.calls == [["a"], ["b"]]  # two passes of the expected 1 s each; a third would end at 3 s
+    assert hits.reranked_count == 2 and hits.rerank_seconds <= 2.5
+    assert (hits.rerank_budget_s, hits.rerank_left_out_s) == (2.5, 1.0)
+
+
+def test_a_budget_that_fits_one_pass_spends_none() -> None:
+    retriever, fake = make(batch=1, costs=dict.fromkeys("abcdef", 7.0))
+    hits = retriever.rerank("q", FUSED, top=6, budget_s=3.0)
+    assert fake.calls == []  # where the first pass always ran, this budget cost 7 s for the same order
+    assert names(hits) == list("abcdef") and all(h.scores.rerank is None for h in hits)
+    assert (hits.reranked, hits.reranked_count, hits.rerank_candidates) == (True, 0, 6)
+    assert hits.rerank_left_out_s == 7.0 and hits.rerank_seconds == 0.0
+
+
+def test_hybrid_search_hands_out_keyword_matches_before_the_embedding() -> None:
+    retriever, fake = make()
+    store = retriever.store
+    seen: list[tuple[str, SearchHits, list[str]]] = []
+    retriever.search(
+        "q",
+        k=3,
+        mode="hybrid",
+        on_keywords=lambda early: seen.append(("keywords", early, list(store.events))),
+        on_fused=lambda early: seen.append(("fused", early, list(store.events))),
+    )
+    (stage, keywords, events_then), (later, fused, _) = seen
+    assert (stage, later) == ("keywords", "fused")
+    assert events_then == ["bm25"]  # before the question's embedding and the dense search
+    assert keywords.early_stage == "keywords" and names(keywords) == ["a", "b", "c"]
+    assert keywords.rerank_pending and keywords.rerank_candidates == 6
+    assert fused.early_stage == "fused" and store.events == ["bm25", "embed", "dense"]
+
+
+def test_keyword_matches_are_not_an_early_list_when_they_are_the_search() -> None:
+    retriever, _ = make()
+    seen: list[SearchHits] = []
+    retriever.search("q", k=3, mode="bm25", on_keywords=seen.append)
+    assert seen == []
