@@ -172,10 +172,15 @@ class Engine:
 
     @property
     def embedder(self):
+        return self._load_embedder()
+
+    def _load_embedder(self, *, cancel: CancelToken | None = None, on_convert=None):
+        """The embedder, loaded (created on first use); its dimension is remembered, so that keyword search still
+        knows the index's schema on a later run without the model."""
         if self._embedder is None:
             self._embedder = self._make_embedder(self.config.embed_model, self.config.dims)
         if not self._embedder.loaded:
-            self._embedder.load()
+            self._embedder.load(cancel=cancel, on_convert=on_convert)
             self._remember_dims(self._embedder.dimension)
         return self._embedder
 
@@ -215,13 +220,9 @@ class Engine:
         for model in wanted:
             report = (lambda done, total, m=model: on_progress(m, done, total)) if on_progress else None
             resolve_model(model, cache_dir=self.config.models_dir, on_progress=report, cancel=cancel)
-        if self._embedder is None:
-            self._embedder = self._make_embedder(self.config.embed_model, self.config.dims)
         # The OpenVINO runtime converts on its first load: report it as a step of its own, cancellable.
         convert = (lambda done, total: on_progress("OpenVINO conversion", done, total)) if on_progress else None
-        self._embedder.load(cancel=cancel, on_convert=convert)
-        self._remember_dims(self._embedder.dimension)  # what `embedder` does on its own loads: no model, no dims
-        _ = self.embedder
+        self._load_embedder(cancel=cancel, on_convert=convert)
         if len(wanted) > 1:
             _ = self.reranker
 
