@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import threading
 
-SMOOTHING = 0.5  # weight of the newest pass: a machine that gets busy (or idle) is followed within a few passes
-
 
 class PassRate:
-    """Seconds per token, an exponentially weighted average of the measured passes; None until one is measured."""
+    """The fastest seconds per token measured so far (None until a pass is measured).
+
+    The fastest, not an average: the estimate decides whether a pass runs at all, so one slow pass (the machine
+    busy for a moment) must not make every later search skip the reranker, and then never measure it again. On a
+    machine that stays busy the estimate is optimistic, and a search overruns its budget by at most one pass (the
+    budget's running check stops it there).
+    """
 
     def __init__(self) -> None:
         self._seconds_per_token: float | None = None
@@ -29,7 +33,7 @@ class PassRate:
         rate = seconds / tokens
         with self._lock:
             old = self._seconds_per_token
-            self._seconds_per_token = rate if old is None else SMOOTHING * rate + (1 - SMOOTHING) * old
+            self._seconds_per_token = rate if old is None else min(old, rate)
 
     def estimate(self, tokens: int) -> float | None:
         """The expected seconds for a pass over `tokens` tokens, or None before any pass was measured."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,8 @@ from engine.models.device import (
 from engine.models.model_files import ProgressCallback, resolve_model
 from engine.models.pass_rate import PassRate
 from engine.models.score_cache import PairKey, ScoreCache, pair_key
+
+log = logging.getLogger(__name__)
 
 # The Qwen3-Reranker model card's chat frame around each (instruction, query, document) triple.
 PREFIX = (
@@ -117,6 +120,7 @@ class Reranker:
             self._suffix_ids = tokenizer.encode(SUFFIX, add_special_tokens=False)
             self._device, self._fast_path = device, fast_path
             self._cache_kw = cache_argument(self._base)  # resolved once, not per scored pair
+            self._warm_up()
             for layer in getattr(base, "layers", None) or ():
                 layer.register_forward_pre_hook(self._stop_if_cancelled)
 
@@ -137,6 +141,18 @@ class Reranker:
         if tokenizer.pad_token_id is None:
             raise ModelLoadError(f"Reranker {self._model_name!r} has no padding token.")
         return tokenizer, model.to(device).eval()
+
+    def _warm_up(self) -> None:
+        """One short pass, not timed: a model's first pass pays one-off costs (allocations, kernel set-up), and a
+        first measured pass that slow could make the budget skip the reranker for the rest of the session."""
+        import torch
+
+        ids = torch.tensor([self._prefix_ids + self._suffix_ids], device=self._device or "cpu")
+        try:
+            with torch.inference_mode():
+                self._base(input_ids=ids, use_cache=False)
+        except Exception as exc:  # scoring will raise its own error with a message; loading still succeeds
+            log.debug("reranker warm-up pass failed: %s", exc)
 
     def _answer_ids(self, tokenizer: Any) -> tuple[int, int]:
         ids = []

@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"reranker speed it planned with: {rate * 1000:.1f} ms a token (a 300-token pair ~{rate * 300:.1f} s)"
                 )
-            print_table("engine, defaults", ours)
+            print_table(f"engine, rerank budget {budget} s{' (default)' if args.budget is None else ''}", ours)
             print(
                 f"goals: first sources p50 <= 0.5 s: {np.median(ours[FIRST_SOURCES]):.2f} s; "
                 f"first answer token p50 <= 5 s: {np.median(ours[FIRST_TOKEN]):.2f} s",

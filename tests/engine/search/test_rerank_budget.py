@@ -244,3 +244,17 @@ def test_keyword_matches_are_not_an_early_list_when_they_are_the_search() -> Non
     seen: list[SearchHits] = []
     retriever.search("q", k=3, mode="bm25", on_keywords=seen.append)
     assert seen == []
+
+
+def test_the_pass_rate_keeps_the_fastest_pass_so_one_slow_spell_cannot_lock_the_reranker_out() -> None:
+    from engine.models.pass_rate import PassRate
+
+    rate = PassRate()
+    assert rate.estimate(100) is None
+    rate.record(100, 1.0)
+    rate.record(100, 9.0)  # the machine was busy for a moment
+    assert rate.estimate(300) == pytest.approx(3.0)
+    rate.record(200, 1.0)
+    assert rate.estimate(300) == pytest.approx(1.5)
+    rate.record(0, 1.0)  # nothing measured: ignored
+    assert rate.seconds_per_token == pytest.approx(0.005)
