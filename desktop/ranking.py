@@ -58,8 +58,8 @@ def ranking_words(ranking: Ranking) -> str:
     if ranking.state == SKIPPED:
         return translate(
             "Ranking",
-            "Not ranked by the reranker: it needs about {seconds} s a passage on this computer, and the {budget} s "
-            "set in Settings → Models fits fewer than two. Keyword + meaning order.",
+            "Not ranked: the reranker needs about {seconds} s a passage here, and its {budget} s (Settings → "
+            "Models) fit fewer than two",
         ).format(seconds=f"{ranking.seconds:.1f}", budget=f"{ranking.budget:g}")
     if ranking.state == KEYWORDS_ONLY:
         return translate("Ranking", "Stopped before the search by meaning: keyword matches only")

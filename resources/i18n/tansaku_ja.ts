@@ -480,8 +480,8 @@ Data: {data}</source>
         <translation>並べ替え中…</translation>
     </message>
     <message>
-        <source>Not ranked by the reranker: it needs about {seconds} s a passage on this computer, and the {budget} s set in Settings → Models fits fewer than two. Keyword + meaning order.</source>
-        <translation>リランカーでは並べ替えていません: このコンピューターでは 1 件あたり約 {seconds} 秒かかり、設定 → モデルの {budget} 秒では 2 件に足りません。キーワード + 意味の順です。</translation>
+        <source>Not ranked: the reranker needs about {seconds} s a passage here, and its {budget} s (Settings → Models) fit fewer than two</source>
+        <translation>並べ替えなし: このコンピューターではリランカーが 1 件に約 {seconds} 秒かかり、割り当ての {budget} 秒 (設定 → モデル) では 2 件に足りません</translation>
     </message>
     <message>
         <source>Stopped before the search by meaning: keyword matches only</source>

@@ -174,8 +174,8 @@ def test_a_budget_too_small_for_two_passages_ranks_none_and_says_why(qtbot, rank
     assert not reranker.started.is_set()  # no pass was spent on an order it could not change
     assert all(h.scores.rerank is None for h in turn.hits) and len(turn.hits) == 8
     words = window.sources.ranking_label.text()
-    assert words.startswith("Not ranked by the reranker: it needs about 5.0 s a passage on this computer")
-    assert "the 3 s set in Settings → Models fits fewer than two" in words
+    assert words.startswith("Not ranked: the reranker needs about 5.0 s a passage here")
+    assert "its 3 s (Settings → Models) fit fewer than two" in words
     assert "Raise the time" in window.sources.ranking_label.toolTip()
     assert turn.mode == "search_only"  # nothing judged: never "not in your documents"
 
