@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from engine.errors import ConfigError
 
 CPU_RUNTIMES = ("auto", "torch", "openvino")
-# What "auto" runs: torch until OpenVINO meets the bar set in issue 18 (>= 1.4x the automatic torch path, cosine
-# >= 0.995 on the 0.6B-shaped model, MiniLM nDCG@10 within 0.01 of fp32); see tests/perf/bench_cpu_runtime.py.
-# Measured (2-core AVX2 host, no VNNI/bf16, so "auto" was torch fp32): OpenVINO static int8 2.14x auto on the shaped
-# model, min cosine 0.9959; but all-MiniLM-L6-v2 (real weights, 19 bundled calibration texts) fell to min cosine
-# 0.981 and dense nDCG@10 0.862 vs 0.872 on a Milvus-dev subset (0.959 vs 0.960 on a SciFact subset): at the edge
-# of the bar on subsets only, so it stays a setting.
+# What "auto" runs: torch, although OpenVINO static int8 now meets the bar set in issue 18 (>= 1.4x the automatic
+# torch path, cosine >= 0.995 on the 0.6B-shaped model, MiniLM nDCG@10 within 0.01 of fp32). Measured on a 2-core
+# AVX2 host (no VNNI/bf16, so "auto" was torch fp32), tests/perf/bench_cpu_runtime.py: 2.14x, min cosine 0.9959;
+# all-MiniLM-L6-v2 dense nDCG@10 0.906 vs 0.902 on the whole Milvus dev corpus, 0.761 vs 0.762 on 1,500 SciFact
+# abstracts. Not automatic yet because its one-time conversion (18 min for the 0.6B model on a busy 2-core machine)
+# would hold up a first library's meaning search; next: convert in the background while torch embeds.
 AUTO_CPU_RUNTIME = "torch"
 MIN_STORED_CHUNKS = 8  # fewer stored chunks than this: calibrate on the bundled samples instead
 
