@@ -297,8 +297,8 @@ class SettingsDialog(QDialog):
             translate(
                 "SettingsDialog",
                 "OpenVINO runs the embedding model on a CPU, in the precision chosen above. It converts the model once "
-                "(minutes for the 0.6B model) and keeps the result in the data folder. With int8 it embedded about "
-                "twice as fast as PyTorch on a CPU without VNNI, and ranked a little differently (see README). "
+                "(a few minutes for the 0.6B model) and keeps the result in the data folder. On a CPU without VNNI "
+                "its int8 was no faster than PyTorch; it may be faster on one with VNNI (see README). "
                 "It needs OpenVINO installed (the 'openvino' extra, about 190 MB); without it, or if conversion "
                 "fails, PyTorch is used and the status bar's device says why.",
             )

@@ -14,6 +14,7 @@ from engine import (
     DEFAULT_EMBED_MODEL,
     RERANK_BUDGET_CPU_S,
     RERANK_BUDGET_GPU_S,
+    Cancelled,
     CancelToken,
     Engine,
     EngineConfig,
@@ -232,6 +233,10 @@ def cmd_index(engine, args) -> int:
 
     cancel = CancelToken()
     _sigint_cancels(cancel)
+    try:
+        _load_openvino_embedder(engine, cancel, quiet=args.json)
+    except Cancelled:
+        return EXIT_CANCELLED
     summaries = []
     for raw in args.paths:
         library = engine.add_library(raw)
@@ -254,6 +259,27 @@ def cmd_index(engine, args) -> int:
     if args.json:
         print(json.dumps([r.__dict__ for r in summaries], indent=2))
     return EXIT_CANCELLED if cancel.cancelled else 0
+
+
+def _load_openvino_embedder(engine, cancel: CancelToken, *, quiet: bool) -> None:
+    """With --cpu-runtime openvino, load the embedder before indexing (when its model is here), so that the one-time
+    conversion (minutes) says so on stderr and Ctrl-C stops it; otherwise indexing loads it only if it must embed."""
+    if engine.config.cpu_runtime != "openvino" or engine.embedder_unavailable():
+        return
+    announced = False
+
+    def on_progress(what: str, done: int, total: int) -> None:
+        nonlocal announced
+        if quiet or what != "OpenVINO conversion":
+            return
+        if not announced:
+            print("Converting the embedding model for OpenVINO (once; kept in the data folder)…", file=sys.stderr)
+            announced = True
+        print(f"\r  step {done} of {total}", end="", file=sys.stderr, flush=True)
+
+    engine.load_models(rerank=False, on_progress=on_progress, cancel=cancel)
+    if announced:
+        print(file=sys.stderr)
 
 
 def _summary_text(r) -> str:

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from engine.errors import ConfigError
 
 CPU_RUNTIMES = ("auto", "torch", "openvino")
-# What "auto" runs: torch, although OpenVINO static int8 now meets the bar set in issue 18 (>= 1.4x the automatic
-# torch path, cosine >= 0.995 on the 0.6B-shaped model, MiniLM nDCG@10 within 0.01 of fp32). Measured on a 2-core
-# AVX2 host (no VNNI/bf16, so "auto" was torch fp32), tests/perf/bench_cpu_runtime.py: 2.14x, min cosine 0.9959;
-# all-MiniLM-L6-v2 dense nDCG@10 0.906 vs 0.902 on the whole Milvus dev corpus, 0.761 vs 0.762 on 1,500 SciFact
-# abstracts. Not automatic yet because its one-time conversion (18 min for the 0.6B model on a busy 2-core machine)
-# would hold up a first library's meaning search; next: convert in the background while torch embeds.
+# What "auto" runs: torch. OpenVINO static int8 must first meet the bar set in issue 18 (>= 1.4x the automatic torch
+# path and cosine >= 0.995 on the 0.6B-shaped model, MiniLM nDCG@10 within 0.01 of fp32), measured in one run.
+# On a 2-core AVX2 host (no VNNI/bf16, so "auto" is torch fp32; tests/perf/bench_cpu_runtime.py) quality held
+# (min cosine 0.9964; all-MiniLM-L6-v2 dense nDCG@10 0.906 vs 0.902 on the whole Milvus dev corpus, 0.761 vs 0.762
+# on 1,500 SciFact abstracts) but speed did not: 1.04x on a quiet machine (an earlier 2.14x was measured on a busy
+# one). CPUs with VNNI are where it may pass (1.55x in the issue's figures); unmeasured here.
 AUTO_CPU_RUNTIME = "torch"
 MIN_STORED_CHUNKS = 8  # fewer stored chunks than this: calibrate on the bundled samples instead
 

@@ -776,8 +776,8 @@ Data: {data}</source>
         <translation>候補を再ランキングする (回答の質が上がりますが、CPU では遅くなります)</translation>
     </message>
     <message>
-        <source>OpenVINO runs the embedding model on a CPU, in the precision chosen above. It converts the model once (minutes for the 0.6B model) and keeps the result in the data folder. With int8 it embedded about twice as fast as PyTorch on a CPU without VNNI, and ranked a little differently (see README). It needs OpenVINO installed (the &apos;openvino&apos; extra, about 190 MB); without it, or if conversion fails, PyTorch is used and the status bar&apos;s device says why.</source>
-        <translation>OpenVINO は埋め込みモデルを CPU 上で、上で選んだ精度で実行します。最初に一度だけモデルを変換し (0.6B モデルで数分)、結果をデータフォルダーに保存します。int8 では VNNI のない CPU で PyTorch の約 2 倍の速さで埋め込み、検索順位がわずかに変わりました (README を参照)。OpenVINO のインストール (&apos;openvino&apos; extra、約 190 MB) が必要です。インストールされていない場合や変換に失敗した場合は PyTorch を使い、その理由をステータスバーのデバイス表示に示します。</translation>
+        <source>OpenVINO runs the embedding model on a CPU, in the precision chosen above. It converts the model once (a few minutes for the 0.6B model) and keeps the result in the data folder. On a CPU without VNNI its int8 was no faster than PyTorch; it may be faster on one with VNNI (see README). It needs OpenVINO installed (the &apos;openvino&apos; extra, about 190 MB); without it, or if conversion fails, PyTorch is used and the status bar&apos;s device says why.</source>
+        <translation>OpenVINO は埋め込みモデルを CPU で、上で選んだ精度で実行します。最初に一度だけモデルを変換し (0.6B モデルで数分)、結果をデータフォルダーに保存します。VNNI のない CPU では int8 でも PyTorch より速くなりませんでした。VNNI のある CPU では速くなる可能性があります (README 参照)。OpenVINO のインストール (&apos;openvino&apos; エクストラ、約 190 MB) が必要です。ない場合や変換に失敗した場合は PyTorch を使い、ステータスバーのデバイス表示に理由が出ます。</translation>
     </message>
     <message>
         <source>Full (model default)</source>

@@ -163,3 +163,16 @@ def test_engine_converts_with_progress_and_calibrates_on_the_stored_chunks(ovr, 
         assert engine.embedder.runtime is not None and engine.embedder.runtime.calibration_texts == stored >= 8
         assert engine.search("Where does Milvus store data?", k=3, mode="dense", rerank=False)
     assert "OpenVINO conversion" in stages
+
+
+@pytest.mark.slow
+def test_cli_index_says_when_it_converts_and_reuses_the_conversion(ovr, tiny_models, tmp_path):
+    from tests.integration.helpers import write_library
+    from tests.integration.test_cli import run_cli
+
+    lib = write_library(tmp_path / "lib", n_files=2)
+    data = tmp_path / "data"
+    first = run_cli(["index", str(lib), "--cpu-runtime", "openvino"], data, tiny_models)
+    assert "Converting the embedding model for OpenVINO" in first.stderr and "2 indexed" in first.stdout
+    again = run_cli(["index", str(lib), "--cpu-runtime", "openvino"], data, tiny_models)
+    assert "Converting" not in again.stderr  # cached in the data folder
