@@ -199,6 +199,7 @@ class Engine:
                 instruction=c.rerank_instruction,
                 cpu_fast_path=c.cpu_fast_path,
                 cache_size=c.rerank_cache_size,
+                speed_store=c.data_dir / "rerank_speed.json",
             )
         if not self._reranker.loaded:
             self._reranker.load()

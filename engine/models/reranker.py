@@ -21,7 +21,7 @@ from engine.models.device import (
     torch_dtype_for,
 )
 from engine.models.model_files import ProgressCallback, resolve_model
-from engine.models.pass_rate import PassRate
+from engine.models.pass_rate import PassRate, machine_key
 from engine.models.score_cache import PairKey, ScoreCache, pair_key
 
 log = logging.getLogger(__name__)
@@ -52,6 +52,7 @@ class Reranker:
         instruction: str = DEFAULT_TASK,
         cpu_fast_path: str = "auto",
         cache_size: int = 4096,
+        speed_store: Path | None = None,
     ) -> None:
         if batch_size < 1 or max_doc_tokens < 1:
             raise ConfigError("Reranker batch_size and max_doc_tokens must be positive.")
@@ -74,7 +75,8 @@ class Reranker:
         self._cache_kw = "past_key_values"
         self._cache = ScoreCache(cache_size)  # one engine thread uses a Reranker: no lock needed
         self._cancel: CancelToken | None = None  # the token of the batch being scored, for the layer hooks
-        self._rate = PassRate()  # seconds per token of this machine's passes, for the time budget's plan
+        self._speed_store = speed_store  # where the measured speed is kept between runs (None: not kept)
+        self._rate = PassRate()  # seconds per token of this machine's passes, for the time budget's plan (see load)
         self._ids_query: str | None = None  # the query whose pairs `_ids_memo` holds (one query at a time)
         self._ids_memo: dict[str, list[int]] = {}  # document -> pair token ids: a plan's estimate tokenises once
 
@@ -121,6 +123,9 @@ class Reranker:
             self._device, self._fast_path = device, fast_path
             self._cache_kw = cache_argument(self._base)  # resolved once, not per scored pair
             self._warm_up()
+            if self._speed_store is not None:
+                key = machine_key(self._model_name, device, fast_path, str(self._max_doc_tokens))
+                self._rate = PassRate(self._speed_store, key)
             for layer in getattr(base, "layers", None) or ():
                 layer.register_forward_pre_hook(self._stop_if_cancelled)
 

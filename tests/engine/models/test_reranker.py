@@ -299,3 +299,21 @@ def test_a_pair_is_tokenised_once_for_its_estimate_and_its_pass(tiny_models, tmp
     rr.estimate_seconds(other, DOCS)
     rr.score(other, DOCS)
     assert sorted(calls) == sorted(DOCS)  # each document once, for the estimate; the pass reused its tokens
+
+
+def test_the_measured_speed_is_planned_with_after_a_restart(tiny_models, tmp_path: Path) -> None:
+    store = tmp_path / "rerank_speed.json"
+
+    def fresh() -> Reranker:
+        return Reranker(
+            str(tiny_models.rerank_dir), cache_dir=tmp_path, device="cpu", cpu_fast_path="fp32", speed_store=store
+        )
+
+    first = fresh()
+    first.load()
+    assert first.estimate_seconds(QUERY, DOCS) is None  # never measured on this machine
+    first.score(QUERY, DOCS[:1])
+    second = fresh()
+    second.load()
+    assert second.estimate_seconds(QUERY, DOCS) is not None  # planned with the kept speed, no pass spent to learn
+    assert store.is_file()

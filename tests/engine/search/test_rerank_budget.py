@@ -258,3 +258,19 @@ def test_the_pass_rate_keeps_the_fastest_pass_so_one_slow_spell_cannot_lock_the_
     assert rate.estimate(300) == pytest.approx(1.5)
     rate.record(0, 1.0)  # nothing measured: ignored
     assert rate.seconds_per_token == pytest.approx(0.005)
+
+
+def test_the_pass_rate_is_kept_between_runs_per_machine_key(tmp_path) -> None:
+    from engine.models.pass_rate import PassRate
+
+    store = tmp_path / "data" / "rerank_speed.json"
+    rate = PassRate(store, "model|cpu|fp32")
+    rate.record(100, 2.0)
+    assert PassRate(store, "model|cpu|fp32").seconds_per_token == pytest.approx(0.02)  # the next run plans at once
+    assert PassRate(store, "model|cuda|bf16").seconds_per_token is None  # another device is measured afresh
+    PassRate(store, "model|cuda|bf16").record(100, 0.1)
+    assert PassRate(store, "model|cpu|fp32").seconds_per_token == pytest.approx(0.02)  # both kept
+    store.write_text("not json", encoding="utf-8")
+    assert PassRate(store, "model|cpu|fp32").seconds_per_token is None  # unreadable: learned again
+    PassRate(store, "model|cpu|fp32").record(10, 1.0)
+    assert PassRate(store, "model|cpu|fp32").seconds_per_token == pytest.approx(0.1)
