@@ -51,64 +51,77 @@ class Ranking:
 
 def ranking_words(ranking: Ranking) -> str:
     """One short line above the sources; "" when there is nothing worth saying."""
-    if ranking.state == KEYWORDS:
-        return translate("Ranking", "Keyword matches so far · searching by meaning…")
-    if ranking.state == RANKING:
-        return translate("Ranking", "Ranking…")
-    if ranking.state == SKIPPED:
-        return translate(
-            "Ranking",
-            "Not ranked: the reranker needs about {seconds} s a passage here, and its {budget} s (Settings → "
-            "Models) fit fewer than two",
-        ).format(seconds=f"{ranking.seconds:.1f}", budget=f"{ranking.budget:g}")
-    if ranking.state == KEYWORDS_ONLY:
-        return translate("Ranking", "Stopped before the search by meaning: keyword matches only")
-    if ranking.state == PARTIAL:
-        return translate(
-            "Ranking",
-            "{ranked} of {candidates} ranked by the reranker in {seconds} s; the rest keep keyword + meaning order",
-        ).format(ranked=ranking.ranked, candidates=ranking.candidates, seconds=f"{ranking.seconds:.1f}")
-    if ranking.state == UNRANKED:
-        return translate("Ranking", "Not ranked by the reranker: keyword + meaning order")
-    return ""
+    words = _texts().get(ranking.state, ("", ""))[0]
+    return words.format(
+        ranked=ranking.ranked,
+        candidates=ranking.candidates,
+        seconds=f"{ranking.seconds:.1f}",
+        budget=f"{ranking.budget:g}",
+    )
 
 
 def ranking_tooltip(ranking: Ranking) -> str:
-    if ranking.state == KEYWORDS:
-        return translate(
-            "Ranking",
-            "These passages contain words of the question. The search by meaning is still running; the list "
-            "reorders in place when it is done.",
-        )
-    if ranking.state == SKIPPED:
-        return translate(
-            "Ranking",
-            "The reranker reads each passage in full, which takes this computer longer than the time set for it. "
-            "Ranking a single passage could not change the order, so none was ranked and the answer came sooner. "
-            "Raise the time in Settings → Models to have the best candidates ranked.",
-        )
-    if ranking.state == KEYWORDS_ONLY:
-        return translate(
-            "Ranking",
-            "The question ended before the search by meaning finished, so these are the passages that contain its "
-            "words, in keyword order.",
-        )
-    if ranking.state == RANKING:
-        return translate(
-            "Ranking",
-            "Shown in keyword + meaning order for now. The reranker is reading the passages to put the ones that "
-            "answer the question first; the list reorders in place when it is done.",
-        )
-    if ranking.state == PARTIAL:
-        return translate(
-            "Ranking",
-            "The reranker reads passages in keyword + meaning order until its time is spent (set in Settings → "
-            "Models). The ones it ranked come first; the others follow in keyword + meaning order.",
-        )
-    if ranking.state == UNRANKED:
-        return translate(
-            "Ranking",
-            "The question ended before the reranker finished, so the passages keep the order in which keyword and "
-            "meaning search found them.",
-        )
-    return ""
+    return _texts().get(ranking.state, ("", ""))[1]
+
+
+def _texts() -> dict[str, tuple[str, str]]:
+    """Each state's (line, tooltip), translated at each call: the window's language can change while it runs.
+    The translate() calls stay literal for lupdate."""
+    return {
+        KEYWORDS: (
+            translate("Ranking", "Keyword matches so far · searching by meaning…"),
+            translate(
+                "Ranking",
+                "These passages contain words of the question. The search by meaning is still running; the list "
+                "reorders in place when it is done.",
+            ),
+        ),
+        RANKING: (
+            translate("Ranking", "Ranking…"),
+            translate(
+                "Ranking",
+                "Shown in keyword + meaning order for now. The reranker is reading the passages to put the ones that "
+                "answer the question first; the list reorders in place when it is done.",
+            ),
+        ),
+        SKIPPED: (
+            translate(
+                "Ranking",
+                "Not ranked: the reranker needs about {seconds} s a passage here, and its {budget} s (Settings → "
+                "Models) fit fewer than two",
+            ),
+            translate(
+                "Ranking",
+                "The reranker reads each passage in full, which takes this computer longer than the time set for it. "
+                "Ranking a single passage could not change the order, so none was ranked and the answer came sooner. "
+                "Raise the time in Settings → Models to have the best candidates ranked.",
+            ),
+        ),
+        KEYWORDS_ONLY: (
+            translate("Ranking", "Stopped before the search by meaning: keyword matches only"),
+            translate(
+                "Ranking",
+                "The question ended before the search by meaning finished, so these are the passages that contain "
+                "its words, in keyword order.",
+            ),
+        ),
+        PARTIAL: (
+            translate(
+                "Ranking",
+                "{ranked} of {candidates} ranked by the reranker in {seconds} s; the rest keep keyword + meaning order",
+            ),
+            translate(
+                "Ranking",
+                "The reranker reads passages in keyword + meaning order until its time is spent (set in Settings → "
+                "Models). The ones it ranked come first; the others follow in keyword + meaning order.",
+            ),
+        ),
+        UNRANKED: (
+            translate("Ranking", "Not ranked by the reranker: keyword + meaning order"),
+            translate(
+                "Ranking",
+                "The question ended before the reranker finished, so the passages keep the order in which keyword "
+                "and meaning search found them.",
+            ),
+        ),
+    }

@@ -521,7 +521,9 @@ class Engine:
         try:
             return self.reranker
         except ModelLoadError as exc:
-            raise _RerankerFailed(str(exc).split(". ")[0]) from exc
+            from engine.search.retriever import RerankerFailed
+
+            raise RerankerFailed(str(exc).split(". ")[0]) from exc
 
     def reranker_unavailable(self) -> str:
         """Why the reranker cannot rank right now without a download ("" when it can): search never waits for one."""
@@ -571,33 +573,25 @@ class Engine:
         candidates in fused order; `SearchHits.reranked_count` says how many it reached. Before all that, a hybrid
         search calls `on_keywords` with the keyword matches (`early_stage` "keywords"), in milliseconds: the
         question's embedding, which the fused list waits for, takes about a second on a laptop CPU."""
-        from engine.search.retriever import early_hits
-
         dense_unavailable = ""
         if mode == "hybrid" and self._serving_fallback() is None:
             dense_unavailable = self.embedder_unavailable()
             if dense_unavailable:  # keyword search works on stored text; the model is never downloaded for a query
                 mode = "bm25"
-        retriever = self._retriever(mode)
-        top = k or self.config.top_n
-        unavailable = ""
         do_rerank = self.config.rerank if rerank is None else rerank
-        if do_rerank:
-            unavailable = self.reranker_unavailable()
-            do_rerank = not unavailable
-        candidates = retriever.fused(
-            question, top=top, mode=mode, rerank=do_rerank, filters=filters, on_keywords=on_keywords
+        unavailable = self.reranker_unavailable() if do_rerank else ""
+        hits = self._retriever(mode).search(
+            question,
+            k=k,
+            mode=mode,
+            rerank=do_rerank and not unavailable,
+            filters=filters,
+            cancel=cancel,
+            on_fused=on_fused,
+            budget_s=rerank_budget_s,
+            on_keywords=on_keywords,
         )
-        if cancel:
-            cancel.raise_if_cancelled()
-        if not do_rerank or not candidates:
-            return SearchHits(candidates[:top], rerank_unavailable=unavailable, dense_unavailable=dense_unavailable)
-        if on_fused is not None:
-            on_fused(early_hits(candidates, top))
-        try:
-            hits = retriever.rerank(question, candidates, top, cancel, budget_s=rerank_budget_s)
-        except _RerankerFailed as exc:
-            return SearchHits(candidates[:top], rerank_unavailable=str(exc), dense_unavailable=dense_unavailable)
+        hits.rerank_unavailable = hits.rerank_unavailable or unavailable
         hits.dense_unavailable = dense_unavailable
         return hits
 
@@ -682,10 +676,6 @@ class Engine:
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
-
-
-class _RerankerFailed(ModelLoadError):
-    """The reranker failed to load during a search (the search goes on without it)."""
 
 
 def prior_turns(turns: Sequence[Turn]) -> tuple[PriorTurn, ...]:

@@ -1,9 +1,9 @@
 """The embedding thread of an indexing run: the model embeds while the indexing thread reads and stores.
 
 The embedder is shared with the indexing thread, whose progress callback may serve a search (the desktop answers
-questions from inside a running indexing job) that embeds a query with the same model; the model and its tokenizer
-are not safe to call from two threads at once. `Floor` makes them take turns: a batch never starts while the
-indexing thread holds the floor, and the indexing thread takes the floor only between batches.
+questions from inside a running indexing job) that embeds a query with the same model. The Embedder serialises its
+forward passes itself; `Floor` decides whose turn it is, so that the indexing thread never blocks on a batch in
+progress: it takes the floor only between batches (else it asks, and the next batch waits until it has had it).
 """
 
 from __future__ import annotations

@@ -97,6 +97,9 @@ class Embedder:
         self._calibration = calibration
         self._runtime: RuntimeStatus | None = None
         self._lock = threading.Lock()
+        # The model and its tokenizer are not safe to call from two threads at once; an indexing run embeds on its
+        # own thread while a search from its progress callback may embed a query (see ingest/embed_worker.py).
+        self._forward_lock = threading.Lock()
         self._st: Any = None
         self._full_dim: int | None = None
         self._device: str | None = None
@@ -289,14 +292,15 @@ class Embedder:
 
     def _encode(self, texts: list[str], prompt: str | None) -> np.ndarray:
         try:
-            vectors = self._st.encode(
-                texts,
-                prompt=prompt if prompt is not None else "",
-                batch_size=len(texts),
-                convert_to_numpy=True,
-                normalize_embeddings=False,
-                show_progress_bar=False,
-            )
+            with self._forward_lock:
+                vectors = self._st.encode(
+                    texts,
+                    prompt=prompt if prompt is not None else "",
+                    batch_size=len(texts),
+                    convert_to_numpy=True,
+                    normalize_embeddings=False,
+                    show_progress_bar=False,
+                )
         except EngineError:
             raise
         except Exception as exc:  # e.g. out of memory: the job fails with a message, the app stays up

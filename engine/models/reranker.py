@@ -79,6 +79,7 @@ class Reranker:
         self._rate = PassRate()  # seconds per token of this machine's passes, for the time budget's plan (see load)
         self._ids_query: str | None = None  # the query whose pairs `_ids_memo` holds (one query at a time)
         self._ids_memo: dict[str, list[int]] = {}  # document -> pair token ids: a plan's estimate tokenises once
+        self._head_memo: list[int] | None = None  # the query's shared head, for the estimate and the passes alike
 
     @property
     def model_name(self) -> str:
@@ -305,8 +306,18 @@ class Reranker:
 
     def _head_ids(self, query: str) -> list[int]:
         """The tokens every pair of this query starts with: system prompt, instruction and query."""
-        text = format_pair(self._instruction, query, "").rstrip()
-        return self._prefix_ids + self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
+        self._memo_for(query)
+        if self._head_memo is None:
+            text = format_pair(self._instruction, query, "").rstrip()
+            body = self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
+            self._head_memo = self._prefix_ids + list(body)
+        return self._head_memo
+
+    def _memo_for(self, query: str) -> dict[str, list[int]]:
+        """The token memo of `query`'s pairs, emptied when the query changes (one query at a time)."""
+        if query != self._ids_query:
+            self._ids_query, self._ids_memo, self._head_memo = query, {}, None
+        return self._ids_memo
 
     def _head_cache(self, head: list[int]) -> Any:
         import torch
@@ -356,14 +367,13 @@ class Reranker:
 
     def _pair_ids(self, query: str, document: str) -> list[int]:
         """The pair's tokens, kept for the current query: a budget's estimate and the pass tokenise it once."""
-        if query != self._ids_query:
-            self._ids_query, self._ids_memo = query, {}
-        ids = self._ids_memo.get(document)
+        memo = self._memo_for(query)
+        ids = memo.get(document)
         if ids is None:
             # The pair is tokenized as one string (as the model card does) so token boundaries match the reference.
             text = format_pair(self._instruction, query, self._truncate(document))
             body = self._tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
-            ids = self._ids_memo[document] = self._prefix_ids + list(body) + self._suffix_ids
+            ids = memo[document] = self._prefix_ids + list(body) + self._suffix_ids
         return ids
 
     def _score_batch(self, sequences: list[list[int]]) -> list[float]:

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from engine.cancel import CancelToken
 from engine.config import EngineConfig
-from engine.errors import ConfigError
+from engine.errors import ConfigError, ModelLoadError
 from engine.models.script_probe import scripts_in
 from engine.search.fusion import fuse
 from engine.search.rerank_budget import Clock, plan_within, score_within
@@ -24,6 +24,10 @@ MODES = ("hybrid", "dense", "bm25")
 # "common.usePartitionKeyAsClusteringKey とは" (no unknown token, yet MiniLM cannot read Japanese) and brought dev-ja
 # hybrid to BM25's 0.975 / 0.887 / 0.903 (hit@5 / MRR@10 / nDCG@10); English dev unchanged at 0.950 / 0.925 / 0.925.
 MAX_UNKNOWN_SHARE = 0.05
+
+
+class RerankerFailed(ModelLoadError):
+    """The reranker's provider could not give one during a search: the search goes on in fused order."""
 
 
 class QueryEmbedder(Protocol):
@@ -84,7 +88,8 @@ class Retriever:
         on_keywords: EarlyHits | None = None,
     ) -> SearchHits:
         """The top k; with reranking, `on_fused` first gets the fused top k (see `rerank` for `budget_s`), and in
-        hybrid mode `on_keywords` gets the keyword matches before the question's embedding is computed."""
+        hybrid mode `on_keywords` gets the keyword matches before the question's embedding is computed. When the
+        reranker provider raises RerankerFailed the fused top k come back, `rerank_unavailable` saying why."""
         top = k or self.config.top_n
         do_rerank = self.config.rerank if rerank is None else rerank
         candidates = self.fused(
@@ -96,7 +101,10 @@ class Retriever:
             return SearchHits(candidates[:top])
         if on_fused is not None:
             on_fused(early_hits(candidates, top))
-        return self.rerank(question, candidates, top, cancel, budget_s=budget_s)
+        try:
+            return self.rerank(question, candidates, top, cancel, budget_s=budget_s)
+        except RerankerFailed as exc:
+            return SearchHits(candidates[:top], rerank_unavailable=str(exc))
 
     def fused(
         self,

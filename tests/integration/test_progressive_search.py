@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,23 @@ def test_cli_json_reports_counts_and_early_streams_the_fused_list_first(indexed:
     assert keyword_part.startswith("Keyword matches so far") and keyword_part.count("  [") >= 1
     assert fused_part.count("  [") == 3
     assert final_part.count("\n[") == 3 and "rerank " in final_part  # the full hits, with their rerank scores
+
+
+@pytest.mark.slow
+def test_a_reranker_that_fails_to_load_leaves_the_fused_list_and_says_why(
+    indexed: Path, tiny_models, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken-reranker"
+    shutil.copytree(tiny_models.rerank_dir, broken)
+    for weights in broken.glob("*.safetensors"):
+        weights.write_bytes(b"not a safetensors file")
+    engine = open_engine(tiny_config(indexed, tiny_models, rerank_model=str(broken), candidates=8))
+    try:
+        early: list[SearchHits] = []
+        hits = engine.search("object storage ZX1Q2", k=4, on_fused=early.append)
+        assert hits.rerank_unavailable and not hits.reranked
+        assert len(early) == 1 and ids(hits) == ids(early[0])  # the fused order, as shown early, stays
+        assert all(h.scores.rerank is None for h in hits)
+        assert hits.dense_unavailable == ""
+    finally:
+        engine.close()

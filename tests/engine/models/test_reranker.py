@@ -9,6 +9,7 @@ import pytest
 from engine.cancel import CancelToken
 from engine.config import DEFAULT_TASK
 from engine.errors import Cancelled, ModelLoadError
+from engine.models import reranker as reranker_module
 from engine.models.reranker import PREFIX, SUFFIX, Reranker, format_pair
 
 QUERY = "Where does Milvus store data?"
@@ -295,10 +296,18 @@ def test_a_pair_is_tokenised_once_for_its_estimate_and_its_pass(tiny_models, tmp
     calls: list[str] = []
     original = rr._truncate
     monkeypatch.setattr(rr, "_truncate", lambda d: calls.append(d) or original(d))
+    heads: list[str] = []
+    original_format = reranker_module.format_pair
+    monkeypatch.setattr(
+        reranker_module,
+        "format_pair",
+        lambda i, q, d: (heads.append(d) if d == "" else None) or original_format(i, q, d),
+    )
     other = QUERY + " Again?"
     rr.estimate_seconds(other, DOCS)
     rr.score(other, DOCS)
     assert sorted(calls) == sorted(DOCS)  # each document once, for the estimate; the pass reused its tokens
+    assert len(heads) == 1  # the shared head too
 
 
 def test_the_measured_speed_is_planned_with_after_a_restart(tiny_models, tmp_path: Path) -> None:
