@@ -47,8 +47,9 @@ class EngineConfig:
     dims: int | None = None  # None: the model's full dimension; else Matryoshka truncation
     embed_batch_size: int = 16
     cpu_fast_path: str = "auto"  # auto (int8 with VNNI, else bf16 with bf16 hardware, else fp32)
-    # The embedder's runtime on a CPU: torch, or openvino (the optional extra; converted once per model and precision,
-    # the precision being cpu_fast_path's choice; falls back to torch on any failure). auto: torch, see runtime_choice.
+    # The embedder's runtime on a CPU: torch, or openvino (converted once per model and precision, the precision being
+    # cpu_fast_path's choice; falls back to torch on any failure or where it has no wheel). auto: torch, see
+    # runtime_choice.
     cpu_runtime: str = "auto"
     query_task: str = DEFAULT_TASK
     # Chunking

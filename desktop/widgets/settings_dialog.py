@@ -53,7 +53,7 @@ CPU_PRECISIONS = (
 CPU_RUNTIMES = (
     (QT_TRANSLATE_NOOP("SettingsDialog", "Automatic (PyTorch)"), "auto"),
     ("PyTorch", "torch"),
-    (QT_TRANSLATE_NOOP("SettingsDialog", "OpenVINO (optional install; converts the model once)"), "openvino"),
+    (QT_TRANSLATE_NOOP("SettingsDialog", "OpenVINO (converts the model once)"), "openvino"),
 )
 # Language names are written in their own language, so that anyone can find theirs.
 LANGUAGES = ((QT_TRANSLATE_NOOP("SettingsDialog", "System language"), "system"), ("English", "en"), ("日本語", "ja"))
@@ -299,8 +299,8 @@ class SettingsDialog(QDialog):
                 "OpenVINO runs the embedding model on a CPU, in the precision chosen above. It converts the model once "
                 "(a few minutes for the 0.6B model) and keeps the result in the data folder. On a CPU without VNNI "
                 "its int8 was no faster than PyTorch; it may be faster on one with VNNI (see README). "
-                "It needs OpenVINO installed (the 'openvino' extra, about 190 MB); without it, or if conversion "
-                "fails, PyTorch is used and the status bar's device says why.",
+                "If the conversion fails, or OpenVINO has no build for this computer, PyTorch is used and the "
+                "status bar's device says why.",
             )
         )
         self.dims = _spin(0, 4096, config.dims or 0)

@@ -65,7 +65,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         "--cpu-runtime",
         choices=("auto", "torch", "openvino"),
         default=None,
-        help="what runs the embedder on a CPU (auto: torch; openvino needs the 'openvino' extra and converts once)",
+        help="what runs the embedder on a CPU (auto: torch; openvino converts the model once)",
     )
 
 

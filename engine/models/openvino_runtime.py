@@ -5,8 +5,9 @@ prompts, Pooling (mean for MiniLM, last token for Qwen3) and Normalize stay sent
 differ from torch's only by the runtime's arithmetic. The converted model (OpenVINO IR) is cached under
 `cache_root/<key>/` per model identity (a hash of its config and weights), precision and OpenVINO/nncf version;
 it is written to a temporary folder and renamed when complete, so a conversion interrupted by a crash or a cancel
-leaves nothing that is ever reused, and the next load converts again. openvino and nncf are imported lazily (the
-optional extra `openvino`): without them `openvino_problem()` says so and the caller stays on torch.
+leaves nothing that is ever reused, and the next load converts again. openvino and nncf are imported lazily (~1 s;
+dependencies except where they have no wheel): without them `openvino_problem()` says so and the caller stays on
+torch.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def openvino_problem() -> str | None:
     try:
         import openvino  # noqa: F401
     except Exception as exc:
-        return f"openvino is not installed (pip install 'tansaku[openvino]'): {type(exc).__name__}: {exc}"
+        return f"openvino does not import here (no wheel for this platform?): {type(exc).__name__}: {exc}"
     return None
 
 

@@ -169,6 +169,32 @@ class _Run:
             raise StepFailed(f"{mode} search ranked {first} first by keywords, expected {EXPECTED_FILE}")
         return f"{len(hits)} hits, first by keywords {first}"
 
+    def openvino(self) -> str:
+        """The embedder's OpenVINO CPU runtime (a setting): convert the tiny model to OpenVINO static int8
+        (calibrated on the bundled samples, as on a first run) and embed with it, vectors close to PyTorch's."""
+        from engine.models.embedder import Embedder
+        from engine.models.runtime_choice import openvino_installed
+
+        if not openvino_installed():
+            return "not installed here (no OpenVINO wheel for this platform): PyTorch embeds on the CPU"
+        texts = [QUERY, "A lighthouse keeper lights the lamp at dusk."]
+        reference = Embedder(str(self.model_dir), cache_dir=self.tmp / "models", device="cpu", cpu_fast_path="fp32")
+        converted = Embedder(
+            str(self.model_dir),
+            cache_dir=self.tmp / "models",
+            device="cpu",
+            cpu_fast_path="int8",
+            cpu_runtime="openvino",
+        )
+        expected, got = reference.embed_documents(texts), converted.embed_documents(texts)
+        status = converted.runtime
+        if status is None or status.runtime != "openvino":
+            raise StepFailed(f"OpenVINO did not load: {status.note if status else 'no runtime'}")
+        cosine = float((expected * got).sum(axis=1).min())
+        if cosine < 0.9:
+            raise StepFailed(f"OpenVINO int8 vectors at cosine {cosine:.3f} of PyTorch's")
+        return f"int8, {status.calibration_texts} calibration texts, cosine {cosine:.3f} to PyTorch"
+
     def close(self) -> None:
         if self.engine is not None:
             self.engine.close()
@@ -187,6 +213,7 @@ def _steps(run: _Run, extra_checks: Sequence[Check]) -> list[Check]:
         ("index sample documents", run.index),
         ("BM25 search", lambda: run.search("bm25")),
         ("hybrid search", lambda: run.search("hybrid")),
+        ("OpenVINO embedding runtime", run.openvino),
     ]
     return steps + list(extra_checks)
 

@@ -664,8 +664,8 @@ Data: {data}</source>
         <translation>自動 (PyTorch)</translation>
     </message>
     <message>
-        <source>OpenVINO (optional install; converts the model once)</source>
-        <translation>OpenVINO (別途インストール、初回にモデルを変換)</translation>
+        <source>OpenVINO (converts the model once)</source>
+        <translation>OpenVINO (初回にモデルを変換)</translation>
     </message>
     <message>
         <source>System language</source>
@@ -776,8 +776,8 @@ Data: {data}</source>
         <translation>候補を再ランキングする (回答の質が上がりますが、CPU では遅くなります)</translation>
     </message>
     <message>
-        <source>OpenVINO runs the embedding model on a CPU, in the precision chosen above. It converts the model once (a few minutes for the 0.6B model) and keeps the result in the data folder. On a CPU without VNNI its int8 was no faster than PyTorch; it may be faster on one with VNNI (see README). It needs OpenVINO installed (the &apos;openvino&apos; extra, about 190 MB); without it, or if conversion fails, PyTorch is used and the status bar&apos;s device says why.</source>
-        <translation>OpenVINO は埋め込みモデルを CPU で、上で選んだ精度で実行します。最初に一度だけモデルを変換し (0.6B モデルで数分)、結果をデータフォルダーに保存します。VNNI のない CPU では int8 でも PyTorch より速くなりませんでした。VNNI のある CPU では速くなる可能性があります (README 参照)。OpenVINO のインストール (&apos;openvino&apos; エクストラ、約 190 MB) が必要です。ない場合や変換に失敗した場合は PyTorch を使い、ステータスバーのデバイス表示に理由が出ます。</translation>
+        <source>OpenVINO runs the embedding model on a CPU, in the precision chosen above. It converts the model once (a few minutes for the 0.6B model) and keeps the result in the data folder. On a CPU without VNNI its int8 was no faster than PyTorch; it may be faster on one with VNNI (see README). If the conversion fails, or OpenVINO has no build for this computer, PyTorch is used and the status bar&apos;s device says why.</source>
+        <translation>OpenVINO は埋め込みモデルを CPU で、上で選んだ精度で実行します。最初に一度だけモデルを変換し (0.6B モデルで数分)、結果をデータフォルダーに保存します。VNNI のない CPU では int8 でも PyTorch より速くなりませんでした。VNNI のある CPU では速くなる可能性があります (README 参照)。変換に失敗した場合や、このコンピューター向けの OpenVINO がない場合は PyTorch を使い、ステータスバーのデバイス表示に理由が出ます。</translation>
     </message>
     <message>
         <source>Full (model default)</source>

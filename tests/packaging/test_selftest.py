@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import engine.selftest.run as selftest
+from engine.models.runtime_choice import openvino_installed
 
 pytestmark = pytest.mark.slow
 
@@ -32,6 +33,12 @@ def test_self_test_passes_from_source() -> None:
     ):
         assert f"[ok]     {step} " in text, text
     assert "first by keywords lighthouse.md" in text
+    if openvino_installed():  # the Settings runtime converts the tiny model and embeds close to PyTorch
+        assert re.search(
+            r"^\[ok\]     OpenVINO embedding runtime .*int8, [1-9]\d* calibration texts, cosine", text, re.MULTILINE
+        ), text
+    else:
+        assert "[ok]     OpenVINO embedding runtime " in text and "not installed here" in text
     assert "[ok]     extra check" in text and extra_ran == [True]
     for name in ("milvus_lite_bm25", "cpu_bf16_detection", "cpu_int8", "cpu_attention"):  # each patch's state
         assert re.search(rf"^  {name} +(on |off)  \S", text, re.MULTILINE), name

@@ -4,7 +4,7 @@
     python -m tests.perf.bench_cpu_runtime --part quality          # all-MiniLM-L6-v2, Milvus dev + SciFact
     python -m tests.perf.bench_cpu_runtime --part subset-quality   # the same, dense only, on corpus subsets
 
-Needs the optional extra (pip install 'tansaku[openvino]'). Speed: every runtime embeds the same ~512-token
+Needs openvino and nncf (dependencies where they have wheels). Speed: every runtime embeds the same ~512-token
 passages of the faq folder one per forward pass (as indexing on a CPU does), after its model is loaded (and
 converted, timed separately) and warmed up; rounds alternate between runtimes so that a slow spell of a shared
 machine hits all, and the median tokens/s per runtime is reported with its ratio to today's automatic torch path;
@@ -172,10 +172,7 @@ def quality(args: argparse.Namespace) -> None:
             with Engine(config) as engine:
                 stats = index_corpus(engine, corpus, lambda m: print(m, file=sys.stderr, flush=True))
                 results = evaluate(engine, corpus, ("dense", "hybrid"))
-                status = engine.embedder.runtime
-                label = f"{rt.label} ({status.runtime} {engine.embedder.fast_path})" if status else rt.label
-                if status is not None and status.calibration_texts:
-                    label += f", {status.calibration_texts} calibration passages"
+                label = runtime_label(rt.label, engine.embedder)
             for mode, m in results.items():
                 print(
                     f"| {corpus.name} ({len(corpus.questions)} q) | {label} | {mode} | "
@@ -184,6 +181,17 @@ def quality(args: argparse.Namespace) -> None:
                     flush=True,
                 )
     print(BAR)
+
+
+def runtime_label(asked: str, embedder: Embedder) -> str:
+    """A table row's runtime: what was asked for, what ran (a failed conversion shows as torch) and its calibration."""
+    status = embedder.runtime
+    if status is None:
+        return asked
+    label = f"{asked} ({status.runtime} {embedder.fast_path})"
+    if status.calibration_texts:
+        label += f", {status.calibration_texts} calibration texts"
+    return label
 
 
 def subset_passages(corpus, tokenizer, max_files: int, window: int) -> list[tuple[str, str]]:
@@ -234,10 +242,7 @@ def subset_quality(args: argparse.Namespace) -> None:
             m = score_runs(runs)
             reference = docs if reference is None else reference
             cos = float(np.sum(docs * reference, axis=1).min())
-            status = e.runtime
-            label = f"{rt.label} ({status.runtime if status else '?'} {e.fast_path})"
-            if status is not None and status.calibration_texts:
-                label += f", {status.calibration_texts} calibration texts"
+            label = runtime_label(rt.label, e)
             files = len(set(names))
             print(
                 f"| {corpus.name} ({len(corpus.questions)} q, {files} files) | {label} | {len(pairs)} | "
