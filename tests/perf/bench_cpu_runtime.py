@@ -49,6 +49,7 @@ class Runtime:
 SPEED_RUNTIMES = (
     Runtime("torch auto (today's default)", "auto", "torch"),
     Runtime("OpenVINO int8 static", "int8", "openvino"),
+    Runtime("OpenVINO fp32", "fp32", "openvino"),
     Runtime("OpenVINO bf16", "bf16", "openvino"),
 )
 
