@@ -12,11 +12,13 @@ torch.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
@@ -218,15 +220,17 @@ def _quantize(
         seen[0] += 1
         return _tokenize(tokenizer, [text], max_length, names)
 
-    return nncf.quantize(
-        ov_model,
-        nncf.Dataset(texts, transform),
-        model_type=nncf.ModelType.TRANSFORMER,
-        subset_size=len(texts),
-        advanced_parameters=AdvancedQuantizationParameters(
-            smooth_quant_alphas=AdvancedSmoothQuantParameters(matmul=-1)
-        ),
-    )
+    # nncf draws its progress bar (rich) on stdout, which belongs to the CLI's --json output: send it to stderr.
+    with contextlib.redirect_stdout(sys.stderr):
+        return nncf.quantize(
+            ov_model,
+            nncf.Dataset(texts, transform),
+            model_type=nncf.ModelType.TRANSFORMER,
+            subset_size=len(texts),
+            advanced_parameters=AdvancedQuantizationParameters(
+                smooth_quant_alphas=AdvancedSmoothQuantParameters(matmul=-1)
+            ),
+        )
 
 
 def ensure_converted(

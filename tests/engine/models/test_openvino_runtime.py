@@ -3,6 +3,7 @@ fallback to torch, cancel during conversion, and vectors that match torch's. Ski
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -172,7 +173,11 @@ def test_cli_index_says_when_it_converts_and_reuses_the_conversion(ovr, tiny_mod
 
     lib = write_library(tmp_path / "lib", n_files=2)
     data = tmp_path / "data"
-    first = run_cli(["index", str(lib), "--cpu-runtime", "openvino"], data, tiny_models)
+    int8 = ["--cpu-runtime", "openvino", "--cpu-fast-path", "int8"]
+    first = run_cli(["index", str(lib), *int8], data, tiny_models)
     assert "Converting the embedding model for OpenVINO" in first.stderr and "2 indexed" in first.stdout
-    again = run_cli(["index", str(lib), "--cpu-runtime", "openvino"], data, tiny_models)
+    again = run_cli(["index", str(lib), *int8], data, tiny_models)
     assert "Converting" not in again.stderr  # cached in the data folder
+    # A conversion under --json (a fresh data folder): nncf's calibration progress bar stays off stdout
+    quiet = run_cli(["index", str(lib), *int8, "--json"], tmp_path / "data-json", tiny_models)
+    assert json.loads(quiet.stdout)[0]["files_indexed"] == 2
