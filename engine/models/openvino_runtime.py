@@ -45,7 +45,8 @@ _conversion_lock = threading.Lock()
 
 
 def openvino_problem() -> str | None:
-    """None when openvino (and nncf, for int8) import; else a one-line reason."""
+    """None when openvino imports; else a one-line reason. (nncf is imported by an int8 conversion, whose failure
+    falls back to torch like any other.)"""
     try:
         import openvino  # noqa: F401
     except Exception as exc:

@@ -39,16 +39,6 @@ def choose_cpu_runtime(requested: str) -> str:
     return AUTO_CPU_RUNTIME if wanted == "auto" else wanted
 
 
-def openvino_installed() -> bool:
-    """Whether OpenVINO and nncf (its int8 calibration) can be imported, without importing them (~1 s)."""
-    from importlib.util import find_spec
-
-    try:
-        return find_spec("openvino") is not None and find_spec("nncf") is not None
-    except (ImportError, ValueError):
-        return False
-
-
 def calibration_sample(stored: Sequence[str], n: int) -> list[str]:
     """Up to n passages spread evenly over the user's stored chunks; the bundled samples when there are too few."""
     texts = [t for t in stored if t and t.strip()]

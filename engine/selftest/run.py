@@ -173,9 +173,9 @@ class _Run:
         """The embedder's OpenVINO CPU runtime (a setting): convert the tiny model to OpenVINO static int8
         (calibrated on the bundled samples, as on a first run) and embed with it, vectors close to PyTorch's."""
         from engine.models.embedder import Embedder
-        from engine.models.runtime_choice import openvino_installed
+        from engine.models.openvino_runtime import openvino_problem
 
-        if not openvino_installed():
+        if openvino_problem() is not None:
             return "not installed here (no OpenVINO wheel for this platform): PyTorch embeds on the CPU"
         texts = [QUERY, "A lighthouse keeper lights the lamp at dusk."]
         reference = Embedder(str(self.model_dir), cache_dir=self.tmp / "models", device="cpu", cpu_fast_path="fp32")
